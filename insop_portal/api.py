@@ -1,0 +1,13 @@
+"""The API router: /api/v1/. Each app registers its viewsets here."""
+
+from rest_framework.routers import DefaultRouter
+
+from reference import api as reference_api
+
+router = DefaultRouter()
+router.register("countries", reference_api.CountryViewSet, basename="country")
+router.register("pollutants", reference_api.PollutantViewSet, basename="pollutant")
+router.register("units", reference_api.UnitViewSet, basename="unit")
+router.register("land-uses", reference_api.LandUseClassViewSet, basename="land-use")
+router.register("tiers", reference_api.TierViewSet, basename="tier")
+router.register("extraction-methods", reference_api.ExtractionMethodViewSet, basename="extraction-method")

@@ -1,0 +1,31 @@
+"""Production: gunicorn behind a TLS-terminating proxy, PostgreSQL, whitenoise for static files.
+
+Refuses to start without SECRET_KEY or with DEBUG on, and passes `manage.py check --deploy`.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from insop_portal.settings.base import *  # noqa: F403
+from insop_portal.settings.base import DEBUG, SECRET_KEY, env
+from insop_portal.settings.environment import strict_bool
+
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (50+ random characters).")
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured("SECRET_KEY is too short or too simple: use 50+ random characters.")
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production: unset it or set DEBUG=false.")
+
+# HTTPS is on unless the deployment explicitly serves plain HTTP (the local docker compose does).
+HTTPS = strict_bool(env, "HTTPS", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True

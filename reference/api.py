@@ -1,0 +1,50 @@
+"""Read-only API over the reference code lists."""
+
+from rest_framework import viewsets
+
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
+from reference.serializers import (
+    CountrySerializer,
+    HarmonisedClassSerializer,
+    PollutantSerializer,
+    UnitSerializer,
+)
+
+
+class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Country.objects.order_by("iso3")
+    serializer_class = CountrySerializer
+    lookup_field = "iso3"
+    filterset_fields = ["kind", "m49_region", "gsp_partnership", "un_member"]
+
+
+class PollutantViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Pollutant.objects.prefetch_related("synonyms", "members").order_by("name")
+    serializer_class = PollutantSerializer
+    filterset_fields = ["group", "is_pop", "is_obsolete_pesticide", "is_hhp", "cas_rn"]
+
+
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Unit.objects.prefetch_related("aliases")
+    serializer_class = UnitSerializer
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    pagination_class = None
+
+
+class HarmonisedClassViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = HarmonisedClassSerializer
+    lookup_field = "code"
+    pagination_class = None
+
+
+class LandUseClassViewSet(HarmonisedClassViewSet):
+    queryset = LandUseClass.objects.all()
+
+
+class TierViewSet(HarmonisedClassViewSet):
+    queryset = Tier.objects.all()
+
+
+class ExtractionMethodViewSet(HarmonisedClassViewSet):
+    queryset = ExtractionMethod.objects.all()

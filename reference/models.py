@@ -1,0 +1,256 @@
+"""Shared reference data: jurisdictions, pollutants, units and the harmonised classes.
+
+Loaded by `manage.py load_reference_data` and owned by curators afterwards (the loader adds
+what is missing and never overwrites their edits).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from reference.cas import validate_cas
+from reference.text import match_key, unit_key
+from reference.units import factor_to_mg_kg
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country or territory, or a supranational jurisdiction such as the EU."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country or territory (ISO 3166-1)"
+        SUPRANATIONAL = "supranational", "Supranational jurisdiction"
+
+    class M49Region(models.TextChoices):
+        AFRICA = "Africa"
+        AMERICAS = "Americas"
+        ASIA = "Asia"
+        EUROPE = "Europe"
+        OCEANIA = "Oceania"
+
+    class GspPartnership(models.TextChoices):
+        AFRICAN = "african", "African Soil Partnership"
+        ASIAN = "asian", "Asian Soil Partnership"
+        EURASIAN = "eurasian", "Eurasian Soil Partnership"
+        EUROPEAN = "european", "European Soil Partnership"
+        LATIN_AMERICA_CARIBBEAN = "lac", "Latin America and the Caribbean Soil Partnership"
+        NEAR_EAST_NORTH_AFRICA = "nena", "Near East and North Africa Soil Partnership"
+        NORTH_AMERICA = "north_america", "North America Soil Partnership"
+        PACIFIC = "pacific", "Pacific Soil Partnership"
+
+    iso3 = models.CharField("ISO alpha-3", max_length=3, unique=True)
+    iso2 = models.CharField("ISO alpha-2", max_length=2, unique=True)
+    numeric = models.CharField("ISO numeric", max_length=3, blank=True)
+    name = models.CharField(max_length=120)
+    official_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COUNTRY)
+    un_member = models.BooleanField("UN member state", default=False)
+    m49_region = models.CharField("UN M49 region", max_length=20, choices=M49Region.choices, blank=True)
+    m49_subregion = models.CharField("UN M49 sub-region", max_length=60, blank=True)
+    gsp_partnership = models.CharField(
+        "GSP regional soil partnership",
+        max_length=20,
+        choices=GspPartnership.choices,
+        blank=True,
+        help_text="Seeded from fixtures/reference/gsp_partnerships.yaml; curators confirm or correct it.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(iso3__regex=r"^[A-Z]{3}$"), name="country_iso3_format"),
+            models.CheckConstraint(condition=models.Q(iso2__regex=r"^[A-Z]{2}$"), name="country_iso2_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.iso3})"
+
+
+class Pollutant(models.Model):
+    """A substance or a sum parameter (e.g. the sum of DDT, DDD and DDE) that thresholds regulate."""
+
+    class Group(models.TextChoices):
+        METAL = "metal", "Metal or metalloid"
+        PESTICIDE = "pesticide", "Pesticide"
+        PAH = "pah", "Polycyclic aromatic hydrocarbon (PAH)"
+        PCB = "pcb", "Polychlorinated biphenyl (PCB)"
+        DIOXIN = "dioxin", "Dioxin or furan"
+        PFAS = "pfas", "Per- and polyfluoroalkyl substance (PFAS)"
+        PETROLEUM = "petroleum", "Petroleum hydrocarbon"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    cas_rn = models.CharField(
+        "CAS RN", max_length=12, blank=True, validators=[validate_cas], help_text="Blank for sums and mixtures."
+    )
+    group = models.CharField(max_length=20, choices=Group.choices)
+    is_pop = models.BooleanField("Stockholm Convention POP", default=False)
+    is_obsolete_pesticide = models.BooleanField("obsolete pesticide", default=False)
+    is_hhp = models.BooleanField("Highly Hazardous Pesticide", default=False)
+    flags_source = models.TextField(
+        blank=True, help_text="Where the POP, obsolete and HHP flags come from (convention annex, list, year)."
+    )
+    members = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="sums",
+        help_text="For a sum parameter: the substances it adds up.",
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cas_rn"], condition=~models.Q(cas_rn=""), name="pollutant_cas_unique_when_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PollutantSynonym(models.Model):
+    """A name under which a pollutant appears in sources, in any language; used for matching."""
+
+    pollutant = models.ForeignKey(Pollutant, on_delete=models.CASCADE, related_name="synonyms")
+    name = models.CharField(max_length=200)
+    language = models.CharField(max_length=10, blank=True, help_text="ISO 639-1 code, e.g. de, it, zh.")
+    key = models.CharField(max_length=200, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["pollutant__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        self.key = match_key(self.name)
+        clash = PollutantSynonym.objects.filter(key=self.key).exclude(pk=self.pk).select_related("pollutant").first()
+        if clash:
+            raise ValidationError(
+                {"name": f"{self.name!r} already names {clash.pollutant} (as {clash.name!r}); a name must mean one pollutant."}
+            )
+
+    def save(self, *args, **kwargs):
+        self.key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Unit(models.Model):
+    """A unit of concentration in soil. Mass fractions convert to mg/kg; other units are kept as written."""
+
+    class Kind(models.TextChoices):
+        MASS_FRACTION = "mass_fraction", "Mass fraction"
+        ACTIVITY = "activity", "Activity concentration"
+        TOXIC_EQUIVALENT = "toxic_equivalent", "Toxic equivalent"
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    pint_expression = models.CharField(
+        max_length=60, blank=True, help_text="How the pint units library spells it; blank if it has no meaning there."
+    )
+    factor_to_mg_kg = models.DecimalField(
+        max_digits=30,
+        decimal_places=15,
+        null=True,
+        blank=True,
+        help_text="Multiply a value in this unit by this to get mg/kg. Blank when it does not convert.",
+    )
+
+    class Meta:
+        ordering = ["kind", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(factor_to_mg_kg__isnull=True) | models.Q(factor_to_mg_kg__gt=0),
+                name="unit_factor_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self):
+        """Mass fractions get their factor from the units library; other kinds never convert."""
+        if self.kind != self.Kind.MASS_FRACTION:
+            self.factor_to_mg_kg = None
+            return
+        if not self.pint_expression:
+            raise ValidationError({"pint_expression": "A mass fraction needs its spelling for the units library, e.g. ug/kg."})
+        try:
+            self.factor_to_mg_kg = factor_to_mg_kg(self.pint_expression)
+        except ValueError as exc:
+            raise ValidationError({"pint_expression": f"{exc}."}) from exc
+
+    @property
+    def converts_to_mg_kg(self) -> bool:
+        return self.factor_to_mg_kg is not None
+
+    def to_mg_kg(self, value: Decimal) -> Decimal | None:
+        if self.factor_to_mg_kg is None:
+            return None
+        return value * self.factor_to_mg_kg
+
+
+class UnitAlias(models.Model):
+    """Another way sources write a unit ("mg/kg dry matter", "mg kg-1", "ppm"). Curators add more."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=60)
+    key = models.CharField(max_length=60, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["unit__code", "alias"]
+        verbose_name_plural = "unit aliases"
+
+    def __str__(self) -> str:
+        return self.alias
+
+    def clean(self):
+        self.key = unit_key(self.alias)
+        clash = UnitAlias.objects.filter(key=self.key).exclude(pk=self.pk).select_related("unit").first()
+        if clash:
+            raise ValidationError({"alias": f"{self.alias!r} is already an alias of {clash.unit.code}."})
+
+    def save(self, *args, **kwargs):
+        self.key = unit_key(self.alias)
+        super().save(*args, **kwargs)
+
+
+class HarmonisedClass(models.Model):
+    """A code list entry with a description, shown in a fixed order."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LandUseClass(HarmonisedClass):
+    class Meta(HarmonisedClass.Meta):
+        verbose_name = "land-use class"
+        verbose_name_plural = "land-use classes"
+
+
+class Tier(HarmonisedClass):
+    class Meta(HarmonisedClass.Meta):
+        verbose_name = "threshold tier"
+
+
+class ExtractionMethod(HarmonisedClass):
+    class Meta(HarmonisedClass.Meta):
+        verbose_name = "extraction method"
+

@@ -1,0 +1,42 @@
+"""Reads of reference data that several places need."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from reference.cas import looks_like_cas
+from reference.models import Country, Pollutant, PollutantSynonym, Unit, UnitAlias
+from reference.text import match_key, unit_key
+
+
+def pollutant_match(text: str) -> Pollutant | None:
+    """The pollutant a source means by `text`: a CAS number, a name or a synonym in any language."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if looks_like_cas(text):
+        found = Pollutant.objects.filter(cas_rn=text).first()
+        if found:
+            return found
+    synonym = PollutantSynonym.objects.select_related("pollutant").filter(key=match_key(text)).first()
+    return synonym.pollutant if synonym else None
+
+
+def unit_match(text: str) -> Unit | None:
+    """The unit a source means by `text` ("mg/kg dry matter" -> mg/kg), or None."""
+    alias = UnitAlias.objects.select_related("unit").filter(key=unit_key(text or "")).first()
+    return alias.unit if alias else None
+
+
+def reference_counts() -> dict[str, int]:
+    """Headline numbers of the reference data, in two queries."""
+    countries = Country.objects.aggregate(
+        countries=Count("id", filter=Q(kind=Country.Kind.COUNTRY)),
+        jurisdictions=Count("id"),
+    )
+    pollutants = Pollutant.objects.aggregate(
+        pollutants=Count("id"),
+        pesticides=Count("id", filter=Q(group=Pollutant.Group.PESTICIDE)),
+        metals=Count("id", filter=Q(group=Pollutant.Group.METAL)),
+    )
+    return {**countries, **pollutants}

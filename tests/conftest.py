@@ -1,0 +1,32 @@
+"""Shared fixtures: the reference data loaded once, and the people who use the portal."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from reference.permissions import CURATORS_GROUP
+from reference.services import reference_data_load
+from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the shipped reference data, as `make run` loads it."""
+    with django_db_blocker.unblock():
+        reference_data_load()
+
+
+@pytest.fixture
+def curator(db):
+    user = UserFactory(username="curator", is_staff=True)
+    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def anonymous_client(client):
+    return client
