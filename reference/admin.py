@@ -14,7 +14,16 @@ from reference.models import (
 
 @admin.register(Country)
 class CountryAdmin(admin.ModelAdmin):
-    list_display = ["name", "iso3", "iso2", "kind", "m49_region", "m49_subregion", "gsp_partnership", "un_member"]
+    list_display = [
+        "name",
+        "iso3",
+        "iso2",
+        "kind",
+        "m49_region",
+        "m49_subregion",
+        "gsp_partnership",
+        "un_member",
+    ]
     list_filter = ["kind", "m49_region", "gsp_partnership", "un_member"]
     search_fields = ["name", "official_name", "iso3", "iso2"]
     readonly_fields = ["iso3", "iso2", "numeric"]

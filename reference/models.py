@@ -85,14 +85,19 @@ class Pollutant(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     cas_rn = models.CharField(
-        "CAS RN", max_length=12, blank=True, validators=[validate_cas], help_text="Blank for sums and mixtures."
+        "CAS RN",
+        max_length=12,
+        blank=True,
+        validators=[validate_cas],
+        help_text="Blank for sums and mixtures.",
     )
     group = models.CharField(max_length=20, choices=Group.choices)
     is_pop = models.BooleanField("Stockholm Convention POP", default=False)
     is_obsolete_pesticide = models.BooleanField("obsolete pesticide", default=False)
     is_hhp = models.BooleanField("Highly Hazardous Pesticide", default=False)
     flags_source = models.TextField(
-        blank=True, help_text="Where the POP, obsolete and HHP flags come from (convention annex, list, year)."
+        blank=True,
+        help_text="Where the POP, obsolete and HHP flags come from (convention annex, list, year).",
     )
     members = models.ManyToManyField(
         "self",
@@ -129,17 +134,22 @@ class PollutantSynonym(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self):
-        self.key = match_key(self.name)
-        clash = PollutantSynonym.objects.filter(key=self.key).exclude(pk=self.pk).select_related("pollutant").first()
-        if clash:
-            raise ValidationError(
-                {"name": f"{self.name!r} already names {clash.pollutant} (as {clash.name!r}); a name must mean one pollutant."}
-            )
-
     def save(self, *args, **kwargs):
         self.key = match_key(self.name)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.key = match_key(self.name)
+        clash = (
+            PollutantSynonym.objects.filter(key=self.key)
+            .exclude(pk=self.pk)
+            .select_related("pollutant")
+            .first()
+        )
+        if clash:
+            message = f"{self.name!r} already names {clash.pollutant} (as {clash.name!r}); "
+            message += "a name must mean one pollutant."
+            raise ValidationError({"name": message})
 
 
 class Unit(models.Model):
@@ -154,7 +164,9 @@ class Unit(models.Model):
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     pint_expression = models.CharField(
-        max_length=60, blank=True, help_text="How the pint units library spells it; blank if it has no meaning there."
+        max_length=60,
+        blank=True,
+        help_text="How the pint units library spells it; blank if it has no meaning there.",
     )
     factor_to_mg_kg = models.DecimalField(
         max_digits=30,
@@ -182,7 +194,9 @@ class Unit(models.Model):
             self.factor_to_mg_kg = None
             return
         if not self.pint_expression:
-            raise ValidationError({"pint_expression": "A mass fraction needs its spelling for the units library, e.g. ug/kg."})
+            raise ValidationError(
+                {"pint_expression": "A mass fraction needs its spelling for the units library, e.g. ug/kg."}
+            )
         try:
             self.factor_to_mg_kg = factor_to_mg_kg(self.pint_expression)
         except ValueError as exc:
@@ -212,15 +226,15 @@ class UnitAlias(models.Model):
     def __str__(self) -> str:
         return self.alias
 
+    def save(self, *args, **kwargs):
+        self.key = unit_key(self.alias)
+        super().save(*args, **kwargs)
+
     def clean(self):
         self.key = unit_key(self.alias)
         clash = UnitAlias.objects.filter(key=self.key).exclude(pk=self.pk).select_related("unit").first()
         if clash:
             raise ValidationError({"alias": f"{self.alias!r} is already an alias of {clash.unit.code}."})
-
-    def save(self, *args, **kwargs):
-        self.key = unit_key(self.alias)
-        super().save(*args, **kwargs)
 
 
 class HarmonisedClass(models.Model):
@@ -253,4 +267,3 @@ class Tier(HarmonisedClass):
 class ExtractionMethod(HarmonisedClass):
     class Meta(HarmonisedClass.Meta):
         verbose_name = "extraction method"
-

@@ -6,8 +6,18 @@ from reference.models import Country, Pollutant, Unit
 class CountrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["iso3", "iso2", "numeric", "name", "official_name", "kind", "un_member",
-                  "m49_region", "m49_subregion", "gsp_partnership"]
+        fields = [
+            "iso3",
+            "iso2",
+            "numeric",
+            "name",
+            "official_name",
+            "kind",
+            "un_member",
+            "m49_region",
+            "m49_subregion",
+            "gsp_partnership",
+        ]
 
 
 class PollutantSerializer(serializers.ModelSerializer):
@@ -16,8 +26,20 @@ class PollutantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pollutant
-        fields = ["id", "name", "slug", "cas_rn", "group", "is_pop", "is_obsolete_pesticide", "is_hhp",
-                  "flags_source", "members", "synonyms", "notes"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "cas_rn",
+            "group",
+            "is_pop",
+            "is_obsolete_pesticide",
+            "is_hhp",
+            "flags_source",
+            "members",
+            "synonyms",
+            "notes",
+        ]
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -32,4 +54,3 @@ class HarmonisedClassSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
-

@@ -65,7 +65,10 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         names = sorted(set(self.created) | set(self.existing))
-        return [f"{name}: {self.created.get(name, 0)} added, {self.existing.get(name, 0)} already there" for name in names]
+        return [
+            f"{name}: {self.created.get(name, 0)} added, {self.existing.get(name, 0)} already there"
+            for name in names
+        ]
 
 
 def reference_data_load(*, fixtures_dir: Path = DEFAULT_FIXTURES_DIR) -> LoadReport:
@@ -114,7 +117,9 @@ def _check_pollutants(doc: dict, filename: str) -> list[str]:
             problems.append(f"{where}: `name` is missing.")
             continue
         if entry.get("group") not in groups:
-            problems.append(f"{where}: group {entry.get('group')!r} is not one of {', '.join(sorted(groups))}.")
+            problems.append(
+                f"{where}: group {entry.get('group')!r} is not one of {', '.join(sorted(groups))}."
+            )
         if entry.get("cas"):
             try:
                 validate_cas(str(entry["cas"]))
@@ -127,7 +132,9 @@ def _check_pollutants(doc: dict, filename: str) -> list[str]:
             key = match_key(synonym)
             owner = key_owner.setdefault(key, name)
             if owner != name:
-                problems.append(f"{where}: name {synonym!r} is also used for {owner!r}; a name must mean one pollutant.")
+                problems.append(
+                    f"{where}: name {synonym!r} is also used for {owner!r}; a name must mean one pollutant."
+                )
     return problems
 
 
@@ -195,15 +202,25 @@ def _load_countries(partnerships_doc: dict, report: LoadReport) -> None:
 
 def _m49_region(continent: str) -> str:
     """country_converter's continent as an M49 region; Antarctica belongs to none."""
-    return {"America": Country.M49Region.AMERICAS}.get(continent, continent if continent in Country.M49Region.values else "")
+    return {"America": Country.M49Region.AMERICAS}.get(
+        continent, continent if continent in Country.M49Region.values else ""
+    )
 
 
 def _load_classes(doc: dict, report: LoadReport) -> None:
-    for key, model in (("land_uses", LandUseClass), ("tiers", Tier), ("extraction_methods", ExtractionMethod)):
+    for key, model in (
+        ("land_uses", LandUseClass),
+        ("tiers", Tier),
+        ("extraction_methods", ExtractionMethod),
+    ):
         for order, entry in enumerate(doc.get(key) or [], start=1):
             _, created = model.objects.get_or_create(
                 code=entry["code"],
-                defaults={"name": entry["name"], "description": entry.get("description", ""), "sort_order": order * 10},
+                defaults={
+                    "name": entry["name"],
+                    "description": entry.get("description", ""),
+                    "sort_order": order * 10,
+                },
             )
             report.count(model._meta.verbose_name_plural, created)
 
@@ -213,10 +230,18 @@ def _load_units(doc: dict, report: LoadReport) -> None:
         unit = Unit.objects.filter(code=entry["code"]).first()
         report.count("units", created=unit is None)
         if unit is None:
-            unit = Unit(code=entry["code"], name=entry["name"], kind=entry["kind"], pint_expression=entry.get("pint") or "")
+            unit = Unit(
+                code=entry["code"],
+                name=entry["name"],
+                kind=entry["kind"],
+                pint_expression=entry.get("pint") or "",
+            )
             unit.full_clean()  # computes the factor to mg/kg
             unit.save()
-        aliases = {unit_key(str(alias)): str(alias) for alias in reversed([entry["code"], *(entry.get("aliases") or [])])}
+        aliases = {
+            unit_key(str(alias)): str(alias)
+            for alias in reversed([entry["code"], *(entry.get("aliases") or [])])
+        }
         for key, alias in aliases.items():
             _, created = UnitAlias.objects.get_or_create(key=key, defaults={"unit": unit, "alias": alias})
             report.count("unit aliases", created)

@@ -23,9 +23,8 @@ def strict_bool(env: environ.Env, name: str, *, default: bool) -> bool:
         return default
     word = raw.strip().lower()
     if word not in TRUE_WORDS | FALSE_WORDS:
-        raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a boolean: use one of {', '.join(sorted(TRUE_WORDS | FALSE_WORDS - {''}))}."
-        )
+        allowed = ", ".join(sorted(TRUE_WORDS | FALSE_WORDS - {""}))
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of {allowed}.")
     return env.bool(name, default=default)
 
 

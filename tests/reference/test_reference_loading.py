@@ -36,7 +36,12 @@ def table_sizes():
 def test_every_iso_3166_entry_and_the_eu_are_loaded():
     assert Country.objects.filter(kind=Country.Kind.COUNTRY).count() == len(pycountry.countries)
     eu = Country.objects.get(iso3="EUU")
-    assert (eu.kind, eu.iso2, eu.m49_region, eu.gsp_partnership) == ("supranational", "EU", "Europe", "european")
+    assert (eu.kind, eu.iso2, eu.m49_region, eu.gsp_partnership) == (
+        "supranational",
+        "EU",
+        "Europe",
+        "european",
+    )
 
 
 def test_countries_carry_m49_regions_and_a_gsp_partnership():
@@ -58,13 +63,31 @@ def test_countries_carry_m49_regions_and_a_gsp_partnership():
 
 def test_reference_classes_are_loaded():
     assert list(LandUseClass.objects.values_list("code", flat=True)) == [
-        "agricultural", "residential", "parkland", "commercial", "industrial", "natural", "any",
+        "agricultural",
+        "residential",
+        "parkland",
+        "commercial",
+        "industrial",
+        "natural",
+        "any",
     ]
     assert list(Tier.objects.values_list("code", flat=True)) == [
-        "background", "precautionary", "trigger", "intervention", "other",
+        "background",
+        "precautionary",
+        "trigger",
+        "intervention",
+        "other",
     ]
     assert set(ExtractionMethod.objects.values_list("code", flat=True)) == {
-        "total", "aqua_regia", "nitric_acid", "edta", "dtpa", "cacl2", "nh4no3", "mehlich3", "other",
+        "total",
+        "aqua_regia",
+        "nitric_acid",
+        "edta",
+        "dtpa",
+        "cacl2",
+        "nh4no3",
+        "mehlich3",
+        "other",
     }
 
 
@@ -115,7 +138,9 @@ def test_a_name_meaning_two_pollutants_is_refused(tmp_path):
     fixtures = tmp_path / "reference"
     shutil.copytree(DEFAULT_FIXTURES_DIR, fixtures)
     document = yaml.safe_load((fixtures / "pollutants.yaml").read_text(encoding="utf-8"))
-    document["pollutants"].append({"name": "Cadmium oxide", "group": "metal", "synonyms": {"de": ["Kadmium"]}})
+    document["pollutants"].append(
+        {"name": "Cadmium oxide", "group": "metal", "synonyms": {"de": ["Kadmium"]}}
+    )
     (fixtures / "pollutants.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
     with pytest.raises(ReferenceDataError, match="'Kadmium' is also used for 'Cadmium'"):
@@ -129,11 +154,39 @@ def test_pollutant_cas_numbers_are_validated_on_save():
 
 
 def test_required_metals_and_pesticides_are_present_with_flags():
-    for symbol in ["As", "Cd", "Cr", "Cr(VI)", "Cu", "Hg", "Ni", "Pb", "Zn", "Co", "Mo", "Sb", "Se", "Tl", "V",
-                   "Ba", "Be", "Ag", "Sn"]:
+    for symbol in [
+        "As",
+        "Cd",
+        "Cr",
+        "Cr(VI)",
+        "Cu",
+        "Hg",
+        "Ni",
+        "Pb",
+        "Zn",
+        "Co",
+        "Mo",
+        "Sb",
+        "Se",
+        "Tl",
+        "V",
+        "Ba",
+        "Be",
+        "Ag",
+        "Sn",
+    ]:
         pollutant = pollutant_match(symbol)
         assert pollutant is not None and pollutant.group == "metal", symbol
-    for name in ["Atrazine", "Glyphosate", "Chlorpyrifos", "Paraquat", "2,4-D", "DDT", "Lindane", "Endosulfan"]:
+    for name in [
+        "Atrazine",
+        "Glyphosate",
+        "Chlorpyrifos",
+        "Paraquat",
+        "2,4-D",
+        "DDT",
+        "Lindane",
+        "Endosulfan",
+    ]:
         assert pollutant_match(name).group == "pesticide", name
     aldrin = Pollutant.objects.get(name="Aldrin")
     assert aldrin.is_pop and aldrin.is_hhp and aldrin.is_obsolete_pesticide
@@ -161,12 +214,16 @@ def test_every_pollutant_in_the_seed_data_is_matchable():
     with SEED_CSV.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 616
-    unmatched = sorted({row["pollutant_name"] for row in rows if pollutant_match(row["pollutant_name"]) is None})
+    unmatched = sorted(
+        {row["pollutant_name"] for row in rows if pollutant_match(row["pollutant_name"]) is None}
+    )
     assert unmatched == []
     # Where the source gives a single CAS number, the name and the number lead to the same pollutant.
     for row in rows:
         if row["cas_number"] and "+" not in row["cas_number"]:
-            assert pollutant_match(row["cas_number"]) == pollutant_match(row["pollutant_name"]), row["pollutant_name"]
+            assert pollutant_match(row["cas_number"]) == pollutant_match(row["pollutant_name"]), row[
+                "pollutant_name"
+            ]
 
 
 def test_a_synonym_already_naming_another_pollutant_is_refused():
@@ -179,5 +236,11 @@ def test_a_synonym_already_naming_another_pollutant_is_refused():
 def test_curators_group_can_edit_reference_data():
     group = Group.objects.get(name=CURATORS_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"change_country", "add_pollutantsynonym", "add_unitalias", "change_tier", "view_unit"} <= codenames
+    assert {
+        "change_country",
+        "add_pollutantsynonym",
+        "add_unitalias",
+        "change_tier",
+        "view_unit",
+    } <= codenames
     assert "delete_user" not in codenames
