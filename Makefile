@@ -40,6 +40,7 @@ reference: migrate
 	$(MANAGE) load_reference_data
 
 seed: reference
+	$(MANAGE) load_seed
 
 run: seed
 	$(MANAGE) runserver $(HOST):$(PORT)

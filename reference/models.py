@@ -140,12 +140,7 @@ class PollutantSynonym(models.Model):
 
     def clean(self):
         self.key = match_key(self.name)
-        clash = (
-            PollutantSynonym.objects.filter(key=self.key)
-            .exclude(pk=self.pk)
-            .select_related("pollutant")
-            .first()
-        )
+        clash = PollutantSynonym.objects.filter(key=self.key).exclude(pk=self.pk).select_related("pollutant").first()
         if clash:
             message = f"{self.name!r} already names {clash.pollutant} (as {clash.name!r}); "
             message += "a name must mean one pollutant."

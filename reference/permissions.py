@@ -6,7 +6,9 @@ CURATORS_GROUP = "Curators"
 ACTIONS = ("view", "add", "change", "delete")
 
 
-def grant_to_curators(apps, *, app_label: str, model_names: list[str], actions=ACTIONS) -> None:
+def grant_to_curators(
+    apps, *, app_label: str, model_names: list[str], actions=ACTIONS, extra_codenames: tuple[str, ...] = ()
+) -> None:
     """Give the Curators group (created if missing) permissions on an app's models.
 
     For data migrations. Django creates permissions only after all migrations have run, so on a
@@ -20,7 +22,7 @@ def grant_to_curators(apps, *, app_label: str, model_names: list[str], actions=A
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
-    codenames = [f"{action}_{model}" for model in model_names for action in actions]
+    codenames = [f"{action}_{model}" for model in model_names for action in actions] + list(extra_codenames)
     permissions = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
     missing = set(codenames) - set(permissions.values_list("codename", flat=True))
     if missing:

@@ -66,8 +66,7 @@ class LoadReport:
     def lines(self) -> list[str]:
         names = sorted(set(self.created) | set(self.existing))
         return [
-            f"{name}: {self.created.get(name, 0)} added, {self.existing.get(name, 0)} already there"
-            for name in names
+            f"{name}: {self.created.get(name, 0)} added, {self.existing.get(name, 0)} already there" for name in names
         ]
 
 
@@ -117,9 +116,7 @@ def _check_pollutants(doc: dict, filename: str) -> list[str]:
             problems.append(f"{where}: `name` is missing.")
             continue
         if entry.get("group") not in groups:
-            problems.append(
-                f"{where}: group {entry.get('group')!r} is not one of {', '.join(sorted(groups))}."
-            )
+            problems.append(f"{where}: group {entry.get('group')!r} is not one of {', '.join(sorted(groups))}.")
         if entry.get("cas"):
             try:
                 validate_cas(str(entry["cas"]))
@@ -239,8 +236,7 @@ def _load_units(doc: dict, report: LoadReport) -> None:
             unit.full_clean()  # computes the factor to mg/kg
             unit.save()
         aliases = {
-            unit_key(str(alias)): str(alias)
-            for alias in reversed([entry["code"], *(entry.get("aliases") or [])])
+            unit_key(str(alias)): str(alias) for alias in reversed([entry["code"], *(entry.get("aliases") or [])])
         }
         for key, alias in aliases.items():
             _, created = UnitAlias.objects.get_or_create(key=key, defaults={"unit": unit, "alias": alias})

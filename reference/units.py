@@ -31,8 +31,6 @@ def factor_to_mg_kg(pint_expression: str) -> Decimal:
     try:
         magnitude = quantity.to(TARGET).magnitude
     except pint.errors.DimensionalityError as exc:
-        raise ValueError(
-            f"{pint_expression!r} is not a mass fraction, so it does not convert to mg/kg"
-        ) from exc
+        raise ValueError(f"{pint_expression!r} is not a mass fraction, so it does not convert to mg/kg") from exc
     # Twelve significant digits remove binary floating-point noise (1e-06 not 1.0000000000000002e-06).
     return Decimal(f"{magnitude:.12g}")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "simple_history",
     "reference",
     "thresholds",
     "surveys",
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -132,3 +134,9 @@ PORTAL_DATA_LICENCE = env.str("PORTAL_DATA_LICENCE", default="CC BY-NC-SA 3.0 IG
 PORTAL_DATA_LICENCE_URL = env.str(
     "PORTAL_DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by-nc-sa/3.0/igo/"
 )
+
+# Spreadsheet imports: files over these limits are refused before parsing.
+THRESHOLD_IMPORT_MAX_BYTES = env.int("THRESHOLD_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
+THRESHOLD_IMPORT_MAX_ROWS = env.int("THRESHOLD_IMPORT_MAX_ROWS", default=200_000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

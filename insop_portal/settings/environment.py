@@ -36,8 +36,7 @@ def database_config(env: environ.Env, *, default_sqlite_path: str) -> dict:
     scheme = url.split(":", 1)[0].lower()
     if "://" not in url or scheme not in DATABASE_SCHEMES:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must be a postgres://user@host:port/name or sqlite:///path URL, "
-            f"not {url.split('@')[-1]!r}."
+            f"DATABASE_URL must be a postgres://user@host:port/name or sqlite:///path URL, not {url.split('@')[-1]!r}."
         )
     config = env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.postgresql":

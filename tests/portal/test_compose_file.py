@@ -28,8 +28,7 @@ def test_the_web_service_uses_gunicorn_production_settings_and_the_database():
     environment = web["environment"]
     assert environment["DJANGO_SETTINGS_MODULE"] == "insop_portal.settings.production"
     assert (
-        environment["DATABASE_URL"].startswith("postgres://insop:")
-        and "@db:5432/insop" in environment["DATABASE_URL"]
+        environment["DATABASE_URL"].startswith("postgres://insop:") and "@db:5432/insop" in environment["DATABASE_URL"]
     )
     # No secret in the repository: the key must come from the environment, or compose refuses to start.
     assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
@@ -40,11 +39,7 @@ def test_the_web_service_uses_gunicorn_production_settings_and_the_database():
 
 def test_named_volumes_are_declared():
     document = compose()
-    used = {
-        volume.split(":")[0]
-        for service in document["services"].values()
-        for volume in service.get("volumes", [])
-    }
+    used = {volume.split(":")[0] for service in document["services"].values() for volume in service.get("volumes", [])}
     assert used == set(document["volumes"]) == {"pgdata", "media"}
 
 

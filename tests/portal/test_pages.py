@@ -52,9 +52,7 @@ def test_a_curator_can_add_a_unit_alias_through_the_admin(client, curator):
     url = f"/admin/reference/unit/{unit.pk}/change/"
     form = client.get(url).context["adminform"].form
     data = {key: value for key, value in form.initial.items() if value is not None}
-    data.update(
-        {"code": unit.code, "name": unit.name, "kind": unit.kind, "pint_expression": unit.pint_expression}
-    )
+    data.update({"code": unit.code, "name": unit.name, "kind": unit.kind, "pint_expression": unit.pint_expression})
     aliases = list(unit.aliases.all())
     data.update({"aliases-TOTAL_FORMS": len(aliases) + 1, "aliases-INITIAL_FORMS": len(aliases)})
     for index, alias in enumerate(aliases):

@@ -43,9 +43,7 @@ def test_production_refuses_to_start_with_debug_on():
     assert "DEBUG must be off in production" in result.stderr
 
 
-@pytest.mark.parametrize(
-    "settings_module", ["insop_portal.settings.production", "insop_portal.settings.local"]
-)
+@pytest.mark.parametrize("settings_module", ["insop_portal.settings.production", "insop_portal.settings.local"])
 def test_a_malformed_boolean_is_refused(settings_module):
     result = run_django(settings_module, SECRET_KEY=GOOD_KEY, DEBUG="maybe")
     assert result.returncode != 0

@@ -138,9 +138,7 @@ def test_a_name_meaning_two_pollutants_is_refused(tmp_path):
     fixtures = tmp_path / "reference"
     shutil.copytree(DEFAULT_FIXTURES_DIR, fixtures)
     document = yaml.safe_load((fixtures / "pollutants.yaml").read_text(encoding="utf-8"))
-    document["pollutants"].append(
-        {"name": "Cadmium oxide", "group": "metal", "synonyms": {"de": ["Kadmium"]}}
-    )
+    document["pollutants"].append({"name": "Cadmium oxide", "group": "metal", "synonyms": {"de": ["Kadmium"]}})
     (fixtures / "pollutants.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
     with pytest.raises(ReferenceDataError, match="'Kadmium' is also used for 'Cadmium'"):
@@ -214,16 +212,12 @@ def test_every_pollutant_in_the_seed_data_is_matchable():
     with SEED_CSV.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 616
-    unmatched = sorted(
-        {row["pollutant_name"] for row in rows if pollutant_match(row["pollutant_name"]) is None}
-    )
+    unmatched = sorted({row["pollutant_name"] for row in rows if pollutant_match(row["pollutant_name"]) is None})
     assert unmatched == []
     # Where the source gives a single CAS number, the name and the number lead to the same pollutant.
     for row in rows:
         if row["cas_number"] and "+" not in row["cas_number"]:
-            assert pollutant_match(row["cas_number"]) == pollutant_match(row["pollutant_name"]), row[
-                "pollutant_name"
-            ]
+            assert pollutant_match(row["cas_number"]) == pollutant_match(row["pollutant_name"]), row["pollutant_name"]
 
 
 def test_a_synonym_already_naming_another_pollutant_is_refused():

@@ -65,9 +65,7 @@ def test_a_volume_concentration_is_not_a_mass_fraction():
 
 
 def test_a_curator_adding_a_unit_gets_its_factor_from_the_units_library():
-    unit = Unit(
-        code="mg/100 g", name="milligram per 100 gram", kind=Unit.Kind.MASS_FRACTION, pint_expression="mg/hg"
-    )
+    unit = Unit(code="mg/100 g", name="milligram per 100 gram", kind=Unit.Kind.MASS_FRACTION, pint_expression="mg/hg")
     unit.full_clean()
     assert unit.factor_to_mg_kg == Decimal("10")
 

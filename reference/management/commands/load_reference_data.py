@@ -12,9 +12,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--fixtures", type=Path, default=DEFAULT_FIXTURES_DIR, help="folder with the YAML files"
-        )
+        parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES_DIR, help="folder with the YAML files")
 
     def handle(self, *args, fixtures: Path, **options):
         try:

@@ -1,0 +1,489 @@
+"""Curators' screens: instruments with their values, values with filters and bulk actions, the
+spreadsheet import with a preview, import batches with rollback, and the label classification."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+from django.contrib import admin, messages
+from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from reference.models import Country
+from thresholds.exports import export_rows
+from thresholds.forms import ImportUploadForm, LegalInstrumentForm, ThresholdValueForm
+from thresholds.import_template import template_example_rows, template_readme
+from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue
+from thresholds.services import (
+    ImportRejected,
+    RollbackRefused,
+    import_batch_rollback,
+    record_save,
+    threshold_import,
+    thresholds_mark_verified,
+    thresholds_set_status,
+)
+from thresholds.spreadsheets import csv_stream, xlsx_bytes
+
+PENDING_DIR = "imports/pending"
+SESSION_KEY = "threshold_imports"
+
+
+class CountryWithValuesFilter(admin.SimpleListFilter):
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        return Country.objects.filter(instruments__isnull=False).distinct().values_list("iso3", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field_path: self.value()})
+        return queryset
+
+    field_path = "instrument__country__iso3"
+
+
+class InstrumentCountryFilter(CountryWithValuesFilter):
+    field_path = "country__iso3"
+
+
+class ThresholdValueInline(admin.TabularInline):
+    """The values of an instrument, at a glance; each opens for editing with version checks."""
+
+    model = ThresholdValue
+    fields = [
+        "pollutant",
+        "value_text",
+        "qualifier",
+        "unit_label",
+        "land_use",
+        "land_use_label",
+        "tier",
+        "tier_label",
+        "condition_text",
+        "status",
+        "verification",
+    ]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+    extra = 0
+    max_num = 0
+    ordering = ["pollutant__name", "land_use__sort_order", "tier__sort_order"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("pollutant", "land_use", "tier")
+
+
+class OptimisticSaveMixin:
+    """Saves through the service: version check, validation and the editor recorded in history."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        record_save(instance=obj, user=request.user, expected_version=form.cleaned_data.get("expected_version"))
+
+
+@admin.register(LegalInstrument)
+class LegalInstrumentAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
+    form = LegalInstrumentForm
+    list_display = [
+        "title_short",
+        "country",
+        "jurisdiction",
+        "year",
+        "status",
+        "instrument_type",
+        "binding",
+        "value_count",
+    ]
+    list_filter = [InstrumentCountryFilter, "country__m49_region", "status", "instrument_type", "binding"]
+    search_fields = ["title", "title_en", "short_name", "issuing_body", "country__name", "country__iso3"]
+    autocomplete_fields = ["country", "supersedes"]
+    readonly_fields = ["import_batch", "created_at", "updated_at", "created_by", "updated_by", "version"]
+    inlines = [ThresholdValueInline]
+    list_select_related = ["country"]
+
+    @admin.display(description="title", ordering="title")
+    def title_short(self, obj):
+        return obj.short_name or (obj.title[:90] + ("…" if len(obj.title) > 90 else ""))
+
+    @admin.display(description="values")
+    def value_count(self, obj):
+        return obj.values.count()
+
+
+@admin.register(ThresholdValue)
+class ThresholdValueAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
+    form = ThresholdValueForm
+    change_list_template = "admin/thresholds/thresholdvalue/change_list.html"
+    list_display = [
+        "pollutant",
+        "qualifier",
+        "value_text",
+        "unit_label",
+        "value_mg_kg",
+        "country",
+        "land_use",
+        "land_use_label",
+        "tier",
+        "tier_label",
+        "status",
+        "verification",
+        "needs_review",
+    ]
+    list_filter = [
+        CountryWithValuesFilter,
+        ("instrument__country__m49_region", admin.AllValuesFieldListFilter),
+        "pollutant__group",
+        "land_use",
+        "tier",
+        "status",
+        "verification",
+        "instrument__status",
+        "needs_review",
+        "import_batch",
+    ]
+    search_fields = [
+        "pollutant__name",
+        "pollutant__synonyms__name",
+        "pollutant__cas_rn",
+        "pollutant_label",
+        "instrument__title",
+        "instrument__short_name",
+    ]
+    list_select_related = ["pollutant", "instrument__country", "land_use", "tier"]
+    autocomplete_fields = ["instrument", "pollutant", "adopted_from"]
+    readonly_fields = [
+        "value_mg_kg",
+        "verified_by",
+        "verified_at",
+        "import_batch",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+    ]
+    fieldsets = [
+        (None, {"fields": ["instrument", "pollutant", "pollutant_label"]}),
+        ("Value", {"fields": ["qualifier", "value_text", "unit_label", "unit", "value_mg_kg", "value_year"]}),
+        ("Land use and tier", {"fields": ["land_use", "land_use_label", "tier", "tier_label", "basis"]}),
+        (
+            "Conditions",
+            {
+                "fields": [
+                    "condition_text",
+                    ("ph_min", "ph_max"),
+                    "texture",
+                    ("clay_min", "clay_max"),
+                    ("toc_min", "toc_max"),
+                    ("cec_min", "cec_max"),
+                    "crop",
+                    "depth",
+                    "extraction",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source_url", "source_page", "source_quote", "notes", "adopted_from"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    "status",
+                    "verification",
+                    "verified_by",
+                    "verified_at",
+                    "needs_review",
+                    "review_note",
+                    "valid_from",
+                    "valid_to",
+                ]
+            },
+        ),
+        (
+            "Record",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "import_batch",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "updated_by",
+                    "version",
+                    "expected_version",
+                ],
+            },
+        ),
+    ]
+    actions = ["publish", "withdraw", "mark_verified", "export_csv", "export_xlsx"]
+
+    @admin.display(description="country", ordering="instrument__country__iso3")
+    def country(self, obj):
+        return obj.instrument.country.iso3
+
+    def get_urls(self):
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="thresholds_import"),
+            path(
+                "import/template.xlsx",
+                self.admin_site.admin_view(self.template_xlsx_view),
+                name="thresholds_import_template_xlsx",
+            ),
+            path(
+                "import/template.csv",
+                self.admin_site.admin_view(self.template_csv_view),
+                name="thresholds_import_template_csv",
+            ),
+            path(
+                "import/<uuid:token>/report.csv",
+                self.admin_site.admin_view(self.import_report_view),
+                name="thresholds_import_report",
+            ),
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_filtered_csv),
+                name="thresholds_export_csv",
+            ),
+            path(
+                "export.xlsx",
+                self.admin_site.admin_view(self.export_filtered_xlsx),
+                name="thresholds_export_xlsx",
+            ),
+        ]
+        return own + super().get_urls()
+
+    # ---- bulk actions --------------------------------------------------------------------------
+
+    @admin.action(description="Publish selected values", permissions=["publish"])
+    def publish(self, request, queryset):
+        count = thresholds_set_status(values=queryset, status=ThresholdValue.Status.PUBLISHED, user=request.user)
+        self.message_user(request, f"{count} value(s) published.", messages.SUCCESS)
+
+    @admin.action(description="Withdraw selected values", permissions=["publish"])
+    def withdraw(self, request, queryset):
+        count = thresholds_set_status(values=queryset, status=ThresholdValue.Status.WITHDRAWN, user=request.user)
+        self.message_user(request, f"{count} value(s) withdrawn.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected values verified against the official text", permissions=["verify"])
+    def mark_verified(self, request, queryset):
+        count = thresholds_mark_verified(values=queryset, user=request.user)
+        self.message_user(request, f"{count} value(s) marked verified.", messages.SUCCESS)
+
+    @admin.action(description="Export selected values as CSV")
+    def export_csv(self, request, queryset):
+        return _csv_response(queryset)
+
+    @admin.action(description="Export selected values as XLSX")
+    def export_xlsx(self, request, queryset):
+        return _xlsx_response(queryset)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("thresholds.publish_thresholdvalue")
+
+    def has_verify_permission(self, request):
+        return request.user.has_perm("thresholds.verify_thresholdvalue")
+
+    # ---- export of the filtered list -------------------------------------------------------------
+
+    def _filtered_queryset(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self.get_changelist_instance(request).get_queryset(request)
+
+    def export_filtered_csv(self, request):
+        return _csv_response(self._filtered_queryset(request))
+
+    def export_filtered_xlsx(self, request):
+        return _xlsx_response(self._filtered_queryset(request))
+
+    # ---- import ---------------------------------------------------------------------------------
+
+    def _check_import_permission(self, request):
+        if not request.user.has_perm("thresholds.import_thresholdvalue"):
+            raise PermissionDenied
+
+    def template_xlsx_view(self, request):
+        content = xlsx_bytes(template_example_rows(), readme=template_readme())
+        return _download(
+            content,
+            "threshold-import-template.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def template_csv_view(self, request):
+        return _download(
+            "".join(csv_stream(template_example_rows())).encode(),
+            "threshold-import-template.csv",
+            "text/csv; charset=utf-8",
+        )
+
+    def import_view(self, request):
+        """Upload, preview (a dry run: what would be created, updated, left unchanged), then commit."""
+        self._check_import_permission(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import threshold values",
+        }
+        if request.method == "POST" and "token" in request.POST:
+            return self._import_commit(request, context)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            token = uuid.uuid4()
+            default_storage.save(f"{PENDING_DIR}/{token}", ContentFile(content))
+            request.session.setdefault(SESSION_KEY, {})[str(token)] = upload.name
+            request.session.modified = True
+            try:
+                result = threshold_import(file_name=upload.name, content=content, dry_run=True)
+                context.update(plan=result.plan, summary=result.plan.summary(), token=token)
+            except ImportRejected as exc:
+                context.update(
+                    plan=exc.plan,
+                    problems=exc.plan.problems[:500],
+                    token=token,
+                    more_problems=max(0, len(exc.plan.problems) - 500),
+                )
+        context["form"] = form
+        return render(request, "admin/thresholds/import.html", context)
+
+    def _import_commit(self, request, context):
+        token = request.POST["token"]
+        file_name = request.session.get(SESSION_KEY, {}).get(token)
+        if file_name is None or not default_storage.exists(f"{PENDING_DIR}/{token}"):
+            messages.error(request, "This import preview has expired; upload the file again.")
+            return redirect("admin:thresholds_import")
+        with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
+            content = handle.read()
+        try:
+            result = threshold_import(file_name=file_name, content=content, user=request.user)
+        except ImportRejected as exc:
+            # The database changed since the preview (e.g. another import): show the new report.
+            context.update(plan=exc.plan, problems=exc.plan.problems[:500], token=token, form=ImportUploadForm())
+            return render(request, "admin/thresholds/import.html", context)
+        default_storage.delete(f"{PENDING_DIR}/{token}")
+        request.session[SESSION_KEY].pop(token, None)
+        request.session.modified = True
+        summary = result.plan.summary()
+        if result.batch is None:
+            messages.info(
+                request,
+                f"{file_name}: nothing to change; all {summary['unchanged']} values are as in the file.",
+            )
+            return redirect("admin:thresholds_thresholdvalue_changelist")
+        messages.success(
+            request,
+            f"{file_name} imported as batch #{result.batch.pk}: {summary['create']} created, {summary['update']} "
+            f"updated, {summary['unchanged']} unchanged.",
+        )
+        return redirect(reverse("admin:thresholds_importbatch_change", args=[result.batch.pk]))
+
+    def import_report_view(self, request, token):
+        """Every problem of an uploaded file, as a CSV a focal point or curator can work through."""
+        self._check_import_permission(request)
+        file_name = request.session.get(SESSION_KEY, {}).get(str(token))
+        if file_name is None or not default_storage.exists(f"{PENDING_DIR}/{token}"):
+            messages.error(request, "This report has expired; upload the file again.")
+            return redirect("admin:thresholds_import")
+        with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
+            content = handle.read()
+        try:
+            threshold_import(file_name=file_name, content=content, dry_run=True)
+            problems = []
+        except ImportRejected as exc:
+            problems = exc.plan.problems
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["row", "column", "value", "problem"])
+        for item in problems:
+            writer.writerow([item.row or "", item.column, item.value, item.message])
+        return _download(
+            ("\ufeff" + buffer.getvalue()).encode(), f"{file_name}-problems.csv", "text/csv; charset=utf-8"
+        )
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "file_name",
+        "created_at",
+        "created_by",
+        "status",
+        "rows_total",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+    ]
+    list_filter = ["status", "created_by"]
+    search_fields = ["file_name", "sha256"]
+    readonly_fields = [field.name for field in ImportBatch._meta.fields]
+    actions = ["roll_back"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_rollback_permission(self, request):
+        return request.user.has_perm("thresholds.rollback_importbatch")
+
+    @admin.action(description="Roll back selected imports", permissions=["rollback"])
+    def roll_back(self, request, queryset):
+        for batch in queryset.order_by("-created_at"):
+            try:
+                counts = import_batch_rollback(batch=batch, user=request.user)
+            except RollbackRefused as exc:
+                self.message_user(request, f"{batch}: {exc}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{batch} rolled back: {counts['deleted']} value(s) removed, {counts['restored']} restored, "
+                f"{counts['instruments_deleted']} instrument(s) removed.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(LabelClassification)
+class LabelClassificationAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "land_use", "tier", "approximate", "note"]
+    list_filter = ["kind", "land_use", "tier", "approximate"]
+    search_fields = ["label", "note"]
+
+
+def _csv_response(queryset) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_stream(export_rows(queryset)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="thresholds-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+def _xlsx_response(queryset) -> HttpResponse:
+    content = xlsx_bytes(export_rows(queryset))
+    return _download(
+        content,
+        f"thresholds-{timezone.now():%Y%m%d-%H%M}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _download(content: bytes, file_name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response

@@ -1,0 +1,666 @@
+"""Turning a spreadsheet into an import plan: every row checked, matched and compared.
+
+Reading and planning write nothing. `thresholds.services.threshold_import` commits a plan that has
+no problems; a plan with problems is shown (or downloaded) as a row-by-row report.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from reference.cas import looks_like_cas
+from reference.models import (
+    Country,
+    ExtractionMethod,
+    LandUseClass,
+    Pollutant,
+    PollutantSynonym,
+    Tier,
+    UnitAlias,
+)
+from reference.text import match_key, unit_key
+from reference.units import factor_to_mg_kg
+from thresholds.conditions import recognise_conditions
+from thresholds.models import (
+    CONDITION_FIELDS,
+    PLAIN_DECIMAL,
+    LabelClassification,
+    LegalInstrument,
+    ThresholdValue,
+    conditions_key_for,
+)
+from thresholds.spreadsheets import TEMPLATE_COLUMNS, UnsafeFile, read_sheet, unneutralise
+
+REQUIRED_COLUMNS = ["country", "instrument", "value", "unit"]
+QUALIFIERS = {
+    "": "=",
+    "=": "=",
+    "<": "<",
+    "<=": "<=",
+    "≤": "<=",
+    ">": ">",
+    ">=": ">=",
+    "≥": ">=",
+    "range_min": "range_min",
+    "lower bound": "range_min",
+    "range_max": "range_max",
+    "upper bound": "range_max",
+}
+THOUSANDS_SEPARATORS = re.compile(r"[ ,’']")
+VALUE_WITH_QUALIFIER = re.compile(r"^\s*(<=|>=|≤|≥|<|>|=)\s*(.+)$")
+TEXTURES = {
+    "sand": "sand",
+    "sandy": "sand",
+    "loam_silt": "loam_silt",
+    "loam/silt": "loam_silt",
+    "loam": "loam",
+    "loamy": "loam",
+    "silt": "silt",
+    "silty": "silt",
+    "clay": "clay",
+    "clayey": "clay",
+    "organic": "organic",
+    "peat": "organic",
+}
+DECIMAL_COLUMNS = ["ph_min", "ph_max", "clay_min", "clay_max", "toc_min", "toc_max", "cec_min", "cec_max"]
+# What an import writes on a value; the comparison that decides "updated" or "unchanged" uses these.
+VALUE_FIELDS = [
+    "pollutant_label",
+    "value_text",
+    "qualifier",
+    "unit_label",
+    "unit_id",
+    "land_use_id",
+    "land_use_label",
+    "tier_id",
+    "tier_label",
+    "basis",
+    "value_year",
+    *CONDITION_FIELDS,
+    "source_url",
+    "source_page",
+    "source_quote",
+    "notes",
+]
+# Set when a value is created; afterwards curators own them, and a re-import leaves them alone
+# (a blank `status` keeps the existing status; a given one replaces it).
+CREATE_ONLY_FIELDS = ["needs_review", "review_note"]
+
+
+@dataclass
+class Problem:
+    row: int  # spreadsheet row number, 1 is the header
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class InstrumentKey:
+    country_id: int
+    jurisdiction: str
+    title: str
+
+    def as_tuple(self):
+        return (self.country_id, self.jurisdiction, self.title)
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    instrument: tuple
+    fields: dict
+    recognised: list[str] = field(default_factory=list)
+    action: str = ""  # create, update or unchanged
+    existing_id: int | None = None
+
+
+@dataclass
+class PlannedInstrument:
+    key: tuple
+    country_id: int
+    jurisdiction: str
+    title: str
+    year: int | None = None
+    status: str = ""
+    url: str = ""
+    first_row: int = 0
+    existing_id: int | None = None
+    action: str = ""  # create, update or unchanged
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    sha256: str
+    rows: list[PlannedRow] = field(default_factory=list)
+    instruments: dict[tuple, PlannedInstrument] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rows_total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "rows": self.rows_total,
+            "create": self.count("create"),
+            "update": self.count("update"),
+            "unchanged": self.count("unchanged"),
+            "instruments_create": sum(1 for item in self.instruments.values() if item.action == "create"),
+            "instruments_update": sum(1 for item in self.instruments.values() if item.action == "update"),
+            "problems": len(self.problems),
+        }
+
+
+class Lookups:
+    """Everything rows are matched against, loaded once per import (a handful of queries)."""
+
+    def __init__(self):
+        self.countries: dict[str, int] = {}
+        for country in Country.objects.only("id", "iso3", "iso2", "name", "official_name"):
+            self.countries[country.iso3.upper()] = country.id
+            self.countries[country.iso2.upper()] = country.id
+            self.countries[match_key(country.name)] = country.id
+            if country.official_name:
+                self.countries[match_key(country.official_name)] = country.id
+        self.pollutant_by_key = dict(PollutantSynonym.objects.values_list("key", "pollutant_id"))
+        self.pollutant_by_cas = dict(Pollutant.objects.exclude(cas_rn="").values_list("cas_rn", "id"))
+        self.pollutant_names = dict(Pollutant.objects.values_list("id", "name"))
+        self.synonym_names = list(PollutantSynonym.objects.values_list("name", flat=True))
+        self.units = {alias.key: alias.unit for alias in UnitAlias.objects.select_related("unit")}
+        self.land_uses = self._classes(LandUseClass)
+        self.tiers = self._classes(Tier)
+        self.extractions = self._classes(ExtractionMethod)
+        self.labels: dict[tuple[str, str], LabelClassification] = {
+            (item.kind, item.key): item for item in LabelClassification.objects.all()
+        }
+        self.land_use_codes = list(LandUseClass.objects.values_list("code", flat=True))
+        self.tier_codes = list(Tier.objects.values_list("code", flat=True))
+        self.extraction_codes = list(ExtractionMethod.objects.values_list("code", flat=True))
+
+    @staticmethod
+    def _classes(model) -> dict[str, int]:
+        found = {}
+        for item in model.objects.all():
+            found[item.code] = item.id
+            found[match_key(item.code)] = item.id
+            found[match_key(item.name)] = item.id
+        return found
+
+
+def plan_import(*, file_name: str, content: bytes) -> ImportPlan:
+    """Check and match every row of a spreadsheet and decide what would change. Writes nothing."""
+    plan = ImportPlan(file_name=file_name, sha256=hashlib.sha256(content).hexdigest())
+    try:
+        sheet = read_sheet(file_name=file_name, content=content)
+    except UnsafeFile as exc:
+        plan.problems.append(Problem(0, "", "", str(exc)))
+        return plan
+    except Exception as exc:  # a damaged file the reader cannot open
+        plan.problems.append(Problem(0, "", "", f"{file_name}: the file could not be read ({exc})."))
+        return plan
+
+    columns = [match_key(name).replace(" ", "_") for name in sheet.header]
+    if not _check_header(plan, columns, sheet.header):
+        return plan
+
+    lookups = Lookups()
+    max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS
+    seen: dict[tuple, int] = {}
+    for number, cells in enumerate(sheet.rows, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        plan.rows_total += 1
+        if plan.rows_total > max_rows:
+            plan.problems.append(
+                Problem(
+                    number,
+                    "",
+                    "",
+                    f"more than {max_rows} rows: split the file and import the parts one by one.",
+                )
+            )
+            break
+        record = {
+            name: unneutralise(cells[index].strip()) if index < len(cells) else "" for index, name in enumerate(columns)
+        }
+        planned = _plan_row(plan, lookups, number, record)
+        if planned is None:
+            continue
+        identity = (
+            planned.instrument,
+            planned.fields["pollutant_id"],
+            planned.fields["land_use_label"],
+            planned.fields["tier_label"],
+            planned.fields["conditions_key"],
+        )
+        if identity in seen:
+            plan.problems.append(
+                Problem(
+                    number,
+                    "",
+                    "",
+                    f"duplicate of row {seen[identity]}: same instrument, pollutant, land use, "
+                    "tier and conditions. Remove one of them, or tell them apart by their conditions.",
+                )
+            )
+            continue
+        seen[identity] = number
+        plan.rows.append(planned)
+
+    if plan.rows_total == 0 and not plan.problems:
+        plan.problems.append(Problem(0, "", "", f"{file_name}: the file has a header but no rows."))
+    _compare_with_database(plan)
+    return plan
+
+
+def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bool:
+    if not any(header):
+        plan.problems.append(Problem(1, "", "", "the first row must be a header row naming the columns."))
+        return False
+    unknown = [original for original, name in zip(header, columns, strict=True) if name not in TEMPLATE_COLUMNS]
+    if unknown:
+        plan.problems.append(
+            Problem(
+                1,
+                ", ".join(unknown),
+                "",
+                f"unknown column(s) {', '.join(repr(u) for u in unknown)}. "
+                f"Allowed columns: {', '.join(TEMPLATE_COLUMNS)}.",
+            )
+        )
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        plan.problems.append(Problem(1, ", ".join(repeated), "", "column(s) given twice: " + ", ".join(repeated)))
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if "pollutant" not in columns and "cas" not in columns:
+        missing.append("pollutant or cas")
+    if "land_use" not in columns and "land_use_label" not in columns:
+        missing.append("land_use or land_use_label")
+    if "tier" not in columns and "tier_label" not in columns:
+        missing.append("tier or tier_label")
+    if missing:
+        plan.problems.append(Problem(1, ", ".join(missing), "", "required column(s) missing: " + ", ".join(missing)))
+    return not plan.problems
+
+
+def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str, str]) -> PlannedRow | None:
+    problems: list[Problem] = []
+
+    def problem(column: str, message: str) -> None:
+        problems.append(Problem(number, column, record.get(column, ""), message))
+
+    fields: dict[str, object] = {}
+    review: list[str] = []
+
+    # Country and instrument.
+    country_text = record.get("country", "")
+    country_id = lookups.countries.get(country_text.upper()) or lookups.countries.get(match_key(country_text))
+    if not country_text:
+        problem("country", "country is required (ISO3 code such as DEU, ISO2, or English name; EUU for the EU).")
+    elif country_id is None:
+        problem(
+            "country",
+            f"unknown country {country_text!r}: use an ISO 3166 code (e.g. DEU) or its English name.",
+        )
+    title = record.get("instrument", "")
+    if not title:
+        problem("instrument", "instrument is required: the title of the law, regulation or guideline.")
+    jurisdiction = record.get("jurisdiction", "")
+    instrument_year = _year(record, "instrument_year", problem)
+    instrument_status = record.get("instrument_status", "").lower().replace(" ", "_")
+    if instrument_status and instrument_status not in LegalInstrument.Status.values:
+        problem(
+            "instrument_status",
+            f"instrument_status must be one of {', '.join(LegalInstrument.Status.values)}.",
+        )
+    instrument_url = _url(record, "instrument_url", problem)
+
+    # Pollutant: by CAS or by name or synonym; both must agree when both are given.
+    pollutant_text, cas = record.get("pollutant", ""), record.get("cas", "")
+    pollutant_id = None
+    if cas:
+        if not looks_like_cas(cas):
+            problem("cas", f"cas {cas!r} is not a CAS number (digits like 7440-43-9).")
+        else:
+            pollutant_id = lookups.pollutant_by_cas.get(cas)
+            if pollutant_id is None and not pollutant_text:
+                problem(
+                    "cas",
+                    f"no pollutant with CAS {cas} is known; give its name in `pollutant`, or ask a curator.",
+                )
+    if pollutant_text:
+        by_name = lookups.pollutant_by_key.get(match_key(pollutant_text))
+        if looks_like_cas(pollutant_text):
+            by_name = by_name or lookups.pollutant_by_cas.get(pollutant_text)
+        if by_name is None:
+            suggestion = difflib.get_close_matches(pollutant_text, lookups.synonym_names, n=1, cutoff=0.75)
+            hint = f' (did you mean "{suggestion[0]}"?)' if suggestion else ""
+            problem("pollutant", f'unknown pollutant "{pollutant_text}"{hint}; a curator can add it or a synonym.')
+        elif pollutant_id is not None and by_name != pollutant_id:
+            problem(
+                "cas",
+                f"cas {cas} is {lookups.pollutant_names[pollutant_id]}, but pollutant "
+                f"{pollutant_text!r} is {lookups.pollutant_names[by_name]}: correct one of them.",
+            )
+        else:
+            pollutant_id = by_name
+    elif not cas:
+        problem("pollutant", "give the pollutant's name in `pollutant` or its CAS number in `cas`.")
+    fields["pollutant_id"] = pollutant_id
+    fields["pollutant_label"] = pollutant_text or lookups.pollutant_names.get(pollutant_id, "")
+
+    # Value and qualifier.
+    value_text, qualifier_text = record.get("value", ""), record.get("qualifier", "")
+    attached = VALUE_WITH_QUALIFIER.match(value_text)
+    if attached and not qualifier_text:
+        qualifier_text, value_text = attached.group(1), attached.group(2).strip()
+    qualifier = QUALIFIERS.get(qualifier_text.lower())
+    if qualifier is None:
+        problem("qualifier", f"qualifier {qualifier_text!r} must be one of =, <, <=, >, >=, range_min, range_max.")
+    fields["qualifier"] = qualifier or "="
+    fields["value_text"] = _value_text(value_text, problem)
+
+    # Unit.
+    unit_text = record.get("unit", "")
+    unit = lookups.units.get(unit_key(unit_text))
+    if not unit_text:
+        problem("unit", "unit is required, as the source writes it (e.g. mg/kg dry matter).")
+    elif unit is None:
+        problem("unit", _unknown_unit_message(unit_text))
+    fields["unit_label"] = unit_text
+    fields["unit_id"] = unit.id if unit else None
+    fields["_unit"] = unit
+
+    # Harmonised land use and tier, from a code or from the source's label.
+    for kind, code_column, label_column, classes, codes in (
+        ("land_use", "land_use", "land_use_label", lookups.land_uses, lookups.land_use_codes),
+        ("tier", "tier", "tier_label", lookups.tiers, lookups.tier_codes),
+    ):
+        code, label = record.get(code_column, ""), record.get(label_column, "")
+        fields[label_column] = label
+        classification = lookups.labels.get((kind, match_key(label))) if label else None
+        classified_id = (classification.land_use_id or classification.tier_id) if classification else None
+        class_id = None
+        if code:
+            # A code that differs from the label's classification is a curator's decision and wins.
+            class_id = classes.get(code) or classes.get(match_key(code))
+            if class_id is None:
+                problem(
+                    code_column,
+                    f"{code_column} {code!r} is not a harmonised code; use one of {', '.join(codes)}.",
+                )
+        elif label:
+            class_id = classified_id
+            if classification is None:
+                words = "land-use" if kind == "land_use" else "tier"
+                problem(
+                    label_column,
+                    f'{words} label "{label}" cannot be classified (give `{code_column}`, one of '
+                    f"{', '.join(codes)}), or ask a curator to add the label to the classification table.",
+                )
+        else:
+            problem(
+                code_column,
+                f"give `{code_column}` (one of {', '.join(codes)}) or the source's `{label_column}`.",
+            )
+        if classification and classification.approximate and class_id == classified_id:
+            note = f": {classification.note}" if classification.note else "."
+            review.append(f"{label_column} “{label}” was classified approximately{note}")
+        fields[f"{kind}_id"] = class_id
+
+    # Conditions: structured columns win; where they are all blank, recognise them in the text.
+    condition_text = record.get("condition", "")
+    fields["condition_text"] = condition_text
+    for column in DECIMAL_COLUMNS:
+        fields[column] = _decimal(record, column, problem)
+    texture = record.get("texture", "")
+    fields["texture"] = TEXTURES.get(texture.lower(), "") if texture else ""
+    if texture and not fields["texture"]:
+        problem("texture", f"texture {texture!r} must be one of {', '.join(sorted(set(TEXTURES.values())))}.")
+    extraction = record.get("extraction", "")
+    fields["extraction_id"] = None
+    if extraction:
+        fields["extraction_id"] = lookups.extractions.get(extraction) or lookups.extractions.get(match_key(extraction))
+        if fields["extraction_id"] is None:
+            problem(
+                "extraction",
+                f"extraction {extraction!r} must be one of {', '.join(lookups.extraction_codes)}.",
+            )
+    fields["crop"] = record.get("crop", "")
+    fields["depth"] = record.get("depth", "")
+    structured = [column for column in [*DECIMAL_COLUMNS, "texture", "extraction", "crop"] if record.get(column)]
+    recognised: list[str] = []
+    if condition_text and not structured:
+        found = recognise_conditions(condition_text)
+        for name, item in found.values.items():
+            if name == "extraction":
+                fields["extraction_id"] = lookups.extractions.get(item)
+            else:
+                fields[name] = item
+        recognised = found.explanations
+    for name in ("ph", "clay", "toc", "cec"):
+        low, high = fields[f"{name}_min"], fields[f"{name}_max"]
+        if low is not None and high is not None and low > high:
+            problem(f"{name}_min", f"{name}_min {low} is above {name}_max {high}.")
+    for column in ("ph_min", "ph_max"):
+        if fields[column] is not None and not (0 <= fields[column] <= 14):
+            problem(column, f"{column} {fields[column]} is outside the pH scale 0-14.")
+    for column in ("clay_min", "clay_max", "toc_min", "toc_max"):
+        if fields[column] is not None and not (0 <= fields[column] <= 100):
+            problem(column, f"{column} {fields[column]} is not a percentage between 0 and 100.")
+
+    basis = record.get("basis", "").lower().replace(" ", "_")
+    if basis and basis not in ThresholdValue.Basis.values:
+        problem("basis", f"basis {basis!r} must be one of {', '.join(ThresholdValue.Basis.values)}.")
+    fields["basis"] = basis
+    fields["value_year"] = _year(record, "value_year", problem)
+    status = record.get("status", "").lower()
+    if status and status not in ThresholdValue.Status.values:
+        problem("status", f"status {status!r} must be one of {', '.join(ThresholdValue.Status.values)}.")
+    fields["status"] = status
+    fields["source_url"] = _url(record, "source_url", problem)
+    fields["source_page"] = record.get("source_page", "")
+    fields["source_quote"] = record.get("source_quote", "")
+    fields["notes"] = record.get("notes", "")
+    fields["needs_review"] = bool(review)
+    fields["review_note"] = " ".join(review)
+    _check_lengths(fields, jurisdiction, title, problem)
+
+    if problems:
+        plan.problems.extend(problems)
+        return None
+
+    key = (country_id, jurisdiction, title)
+    instrument = plan.instruments.get(key)
+    if instrument is None:
+        instrument = plan.instruments[key] = PlannedInstrument(key, country_id, jurisdiction, title, first_row=number)
+    for attribute, given in (
+        ("year", instrument_year),
+        ("status", instrument_status),
+        ("url", instrument_url),
+    ):
+        if given in (None, ""):
+            continue
+        already = getattr(instrument, attribute)
+        if already not in (None, "") and already != given:
+            plan.problems.append(
+                Problem(
+                    number,
+                    f"instrument_{attribute}",
+                    str(given),
+                    f"instrument_{attribute} {given} differs from {already} given in row "
+                    f"{instrument.first_row} for the same instrument.",
+                )
+            )
+            return None
+        setattr(instrument, attribute, given)
+
+    fields["conditions_key"] = conditions_key_for(SimpleNamespace(**fields))
+    return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised)
+
+
+def _value_text(text: str, problem) -> str:
+    if not text:
+        problem("value", "value is required.")
+        return ""
+    if text.startswith("-"):
+        problem("value", f'value "{text}" is negative; threshold values are concentrations, zero or more.')
+        return ""
+    if re.fullmatch(r"\d+,\d+", text):
+        problem("value", f'value "{text}" uses a decimal comma: write it with a point ({text.replace(",", ".")}).')
+        return ""
+    if re.fullmatch(r"\d{1,3}([ ,.’']\d{3})+(\.\d+)?", text) and not PLAIN_DECIMAL.match(text):
+        plain = THOUSANDS_SEPARATORS.sub("", text)
+        problem("value", f'value "{text}" has thousands separators: write the plain number ({plain}).')
+        return ""
+    if not PLAIN_DECIMAL.match(text):
+        problem("value", f'value "{text}" is not a number (write digits with a point, e.g. 0.30).')
+        return ""
+    return text
+
+
+def _decimal(record: dict, column: str, problem) -> Decimal | None:
+    text = record.get(column, "")
+    if not text:
+        return None
+    try:
+        number = Decimal(text.replace(",", ".") if re.fullmatch(r"\d+,\d+", text) else text)
+    except InvalidOperation:
+        problem(column, f"{column} {text!r} is not a number.")
+        return None
+    if not number.is_finite():
+        problem(column, f"{column} {text!r} is not a number.")
+        return None
+    return number
+
+
+def _year(record: dict, column: str, problem) -> int | None:
+    text = record.get(column, "")
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{4}", text) or not 1800 <= int(text) <= 2100:
+        problem(column, f"{column} {text!r} is not a year (four digits, 1800-2100).")
+        return None
+    return int(text)
+
+
+def _url(record: dict, column: str, problem) -> str:
+    text = record.get(column, "")
+    if text:
+        try:
+            URLValidator(schemes=["http", "https"])(text)
+        except ValidationError:
+            problem(column, f"{column} {text[:80]!r} is not a web address (http:// or https://).")
+            return ""
+    return text
+
+
+def _check_lengths(fields: dict, jurisdiction: str, title: str, problem) -> None:
+    limits = {
+        "pollutant_label": ("pollutant", 200),
+        "unit_label": ("unit", 60),
+        "land_use_label": ("land_use_label", 300),
+        "tier_label": ("tier_label", 300),
+        "crop": ("crop", 100),
+        "depth": ("depth", 50),
+        "source_url": ("source_url", 500),
+        "source_page": ("source_page", 200),
+    }
+    for name, (column, limit) in limits.items():
+        if len(fields.get(name) or "") > limit:
+            problem(column, f"{column} is longer than {limit} characters.")
+    if len(jurisdiction) > 200:
+        problem("jurisdiction", "jurisdiction is longer than 200 characters.")
+    if len(title) > 500:
+        problem("instrument", "instrument is longer than 500 characters.")
+
+
+def _unknown_unit_message(text: str) -> str:
+    try:
+        factor_to_mg_kg(text)
+    except ValueError as exc:
+        if "not a mass fraction" in str(exc):
+            return f'unit "{text}" is not a mass fraction: soil thresholds are given per mass of soil (e.g. mg/kg).'
+    return (
+        f'unit "{text}" is not known. Known spellings include mg/kg, µg/kg, ng/kg, g/kg, ppm, ppb, %, '
+        "Bq/kg, ng TEQ/kg; a curator can add an alias."
+    )
+
+
+def _compare_with_database(plan: ImportPlan) -> None:
+    """Mark each row create, update or unchanged, and each instrument create, update or unchanged."""
+    if not plan.ok or not plan.instruments:
+        return
+    by_country: dict[int, set] = defaultdict(set)
+    for country_id, _jurisdiction, title in plan.instruments:
+        by_country[country_id].add(title)
+    existing_instruments = {}
+    for country_id, titles in by_country.items():
+        for instrument in LegalInstrument.objects.filter(country_id=country_id, title__in=titles):
+            existing_instruments[(instrument.country_id, instrument.jurisdiction, instrument.title)] = instrument
+    for key, planned in plan.instruments.items():
+        existing = existing_instruments.get(key)
+        if existing is None:
+            planned.action = "create"
+            continue
+        planned.existing_id = existing.id
+        changed = any(
+            given not in (None, "") and getattr(existing, name) != given
+            for name, given in (("year", planned.year), ("status", planned.status), ("url", planned.url))
+        )
+        planned.action = "update" if changed else "unchanged"
+
+    instrument_ids = {planned.existing_id for planned in plan.instruments.values() if planned.existing_id}
+    key_by_instrument = {planned.existing_id: key for key, planned in plan.instruments.items() if planned.existing_id}
+    existing_values = {}
+    for item in ThresholdValue.objects.filter(instrument_id__in=instrument_ids).values(
+        "id", "instrument_id", "pollutant_id", "conditions_key", "status", *VALUE_FIELDS
+    ):
+        identity = (
+            key_by_instrument[item["instrument_id"]],
+            item["pollutant_id"],
+            item["land_use_label"],
+            item["tier_label"],
+            item["conditions_key"],
+        )
+        existing_values[identity] = item
+    for row in plan.rows:
+        identity = (
+            row.instrument,
+            row.fields["pollutant_id"],
+            row.fields["land_use_label"],
+            row.fields["tier_label"],
+            row.fields["conditions_key"],
+        )
+        existing = existing_values.get(identity)
+        if existing is None:
+            row.action = "create"
+            continue
+        row.existing_id = existing["id"]
+        same = all(_same(existing[name], row.fields[name]) for name in VALUE_FIELDS)
+        same_status = not row.fields["status"] or row.fields["status"] == existing["status"]
+        row.action = "unchanged" if same and same_status else "update"
+
+
+def _same(stored, given) -> bool:
+    if isinstance(stored, Decimal) or isinstance(given, Decimal):
+        if stored is None or given is None:
+            return stored is given
+        return Decimal(stored).normalize() == Decimal(given).normalize()
+    return (stored if stored is not None else "") == (given if given is not None else "")

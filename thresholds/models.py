@@ -1,0 +1,473 @@
+"""Legal instruments and the threshold values they set.
+
+Every value keeps the source's own words (pollutant name, land use, tier, unit, conditions)
+beside the harmonised classes the portal maps them to, so nothing is lost in harmonisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
+from reference.text import match_key
+
+PLAIN_DECIMAL = re.compile(r"^\d{1,14}(\.\d{1,10})?$")
+
+
+def validate_value_text(text: str) -> None:
+    """A value as written: a plain non-negative number with a point as decimal separator."""
+    if not PLAIN_DECIMAL.match(text or ""):
+        raise ValidationError(
+            f"{text!r} is not a plain number: write digits with a point as decimal separator "
+            "(e.g. 0.30), at most 14 digits before the point and 10 after, no sign or thousands separator.",
+            code="value_text",
+        )
+
+
+class ImportBatch(models.Model):
+    """One committed spreadsheet import. Every row it wrote points to it, so it can be rolled back."""
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", "Committed"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.COMMITTED)
+    rows_total = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    instruments_created = models.PositiveIntegerField(default=0)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+        permissions = [("rollback_importbatch", "Can roll back an import batch")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.file_name} ({self.get_status_display().lower()})"
+
+    @property
+    def change_reason(self) -> str:
+        """What the history of every row this batch writes says."""
+        return f"import batch #{self.pk} ({self.file_name})"
+
+
+class LegalInstrumentQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(status=LegalInstrument.Status.IN_FORCE)
+
+
+class LegalInstrument(models.Model):
+    """A law, regulation, standard, guideline or policy that sets threshold values."""
+
+    class Type(models.TextChoices):
+        LAW = "law", "Law"
+        REGULATION = "regulation", "Regulation"
+        STANDARD = "standard", "Standard"
+        GUIDELINE = "guideline", "Guideline"
+        POLICY = "policy", "Policy"
+
+    class Binding(models.TextChoices):
+        BINDING = "binding", "Legally binding"
+        ADVISORY = "advisory", "Advisory"
+
+    class Status(models.TextChoices):
+        IN_FORCE = "in_force", "In force"
+        DRAFT = "draft", "Draft"
+        SUPERSEDED = "superseded", "Superseded"
+        REPEALED = "repealed", "Repealed"
+
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        related_name="instruments",
+        help_text="Country or supranational body.",
+    )
+    jurisdiction = models.CharField(
+        "sub-national jurisdiction", max_length=200, blank=True, help_text="Blank for national instruments."
+    )
+    title = models.CharField(max_length=500, help_text="As in the source, in its own language.")
+    title_en = models.CharField("English title", max_length=500, blank=True)
+    short_name = models.CharField("number or short name", max_length=100, blank=True)
+    instrument_type = models.CharField("type", max_length=20, choices=Type.choices, blank=True)
+    binding = models.CharField(max_length=20, choices=Binding.choices, blank=True)
+    issuing_body = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    date_in_force = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_FORCE)
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by"
+    )
+    url = models.URLField("URL of the text", max_length=500, blank=True)
+    faolex_id = models.CharField("SoiLEX/FAOLEX record", max_length=40, blank=True)
+    language = models.CharField(max_length=10, blank=True, help_text="ISO 639-1 code of the text.")
+    notes = models.TextField(blank=True)
+    is_synthetic = models.BooleanField(
+        default=False, editable=False, help_text="Made by generate_thresholds for benchmarks; not real data."
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="instruments",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = LegalInstrumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country__name", "jurisdiction", "-year", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "jurisdiction", "title"], name="instrument_unique_title"),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2100),
+                name="instrument_year_plausible",
+            ),
+            models.CheckConstraint(condition=~Q(supersedes=F("id")), name="instrument_not_superseding_itself"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.short_name or self.title
+        return f"{self.country.iso3}: {label[:120]}" + (f" ({self.year})" if self.year else "")
+
+
+class ThresholdValueQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ThresholdValue.Status.PUBLISHED)
+
+    def for_country(self, iso3: str):
+        return self.filter(instrument__country__iso3=iso3.upper())
+
+    def with_related(self):
+        return self.select_related(
+            "instrument__country", "pollutant", "unit", "land_use", "tier", "extraction", "import_batch"
+        )
+
+
+# The fields that, with the instrument, pollutant and the source's labels, tell two values apart.
+CONDITION_FIELDS = [
+    "ph_min",
+    "ph_max",
+    "texture",
+    "clay_min",
+    "clay_max",
+    "toc_min",
+    "toc_max",
+    "cec_min",
+    "cec_max",
+    "crop",
+    "depth",
+    "extraction_id",
+    "condition_text",
+]
+
+
+class ThresholdValue(models.Model):
+    """One threshold, guideline or screening value as a source states it, with its harmonised classes."""
+
+    class Qualifier(models.TextChoices):
+        EQUAL = "=", "="
+        LESS = "<", "<"
+        AT_MOST = "<=", "≤"
+        MORE = ">", ">"
+        AT_LEAST = ">=", "≥"
+        RANGE_MIN = "range_min", "lower bound of a range"
+        RANGE_MAX = "range_max", "upper bound of a range"
+
+    class Basis(models.TextChoices):
+        HUMAN_HEALTH = "human_health", "Human health"
+        ECOLOGICAL = "ecological", "Ecological"
+        BACKGROUND = "background", "Background"
+        FOOD_SAFETY = "food_safety", "Food safety or agronomic"
+        GROUNDWATER = "groundwater", "Groundwater protection"
+
+    class Texture(models.TextChoices):
+        SAND = "sand", "Sandy soils"
+        LOAM_SILT = "loam_silt", "Loamy or silty soils"
+        LOAM = "loam", "Loamy soils"
+        SILT = "silt", "Silty soils"
+        CLAY = "clay", "Clayey soils"
+        ORGANIC = "organic", "Organic (peat) soils"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        VERIFIED = "verified", "Verified against the official text"
+
+    instrument = models.ForeignKey(LegalInstrument, on_delete=models.PROTECT, related_name="values")
+    pollutant = models.ForeignKey(Pollutant, on_delete=models.PROTECT, related_name="threshold_values")
+    pollutant_label = models.CharField(
+        max_length=200, blank=True, help_text="The pollutant's name as the source writes it."
+    )
+    value_text = models.CharField(
+        "value as written",
+        max_length=40,
+        validators=[validate_value_text],
+        help_text='The number exactly as the source writes it, e.g. "0.30".',
+    )
+    value = models.DecimalField(max_digits=24, decimal_places=10, editable=False)
+    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EQUAL)
+    unit_label = models.CharField("unit as written", max_length=60)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="threshold_values")
+    value_mg_kg = models.DecimalField(
+        "value in mg/kg", max_digits=30, decimal_places=12, null=True, blank=True, editable=False
+    )
+    land_use = models.ForeignKey(LandUseClass, on_delete=models.PROTECT, related_name="threshold_values")
+    land_use_label = models.CharField("land use as written", max_length=300, blank=True)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="threshold_values")
+    tier_label = models.CharField("tier as written", max_length=300, blank=True)
+    basis = models.CharField(max_length=20, choices=Basis.choices, blank=True)
+    value_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Year the value was set or revised, where the source says."
+    )
+
+    # Applicability conditions, structured; the source's own words are in condition_text.
+    ph_min = models.DecimalField("pH min", max_digits=4, decimal_places=2, null=True, blank=True)
+    ph_max = models.DecimalField("pH max", max_digits=4, decimal_places=2, null=True, blank=True)
+    texture = models.CharField("soil texture", max_length=20, choices=Texture.choices, blank=True)
+    clay_min = models.DecimalField("clay % min", max_digits=5, decimal_places=2, null=True, blank=True)
+    clay_max = models.DecimalField("clay % max", max_digits=5, decimal_places=2, null=True, blank=True)
+    toc_min = models.DecimalField("organic matter/TOC % min", max_digits=5, decimal_places=2, null=True, blank=True)
+    toc_max = models.DecimalField("organic matter/TOC % max", max_digits=5, decimal_places=2, null=True, blank=True)
+    cec_min = models.DecimalField("CEC min (cmol/kg)", max_digits=7, decimal_places=2, null=True, blank=True)
+    cec_max = models.DecimalField("CEC max (cmol/kg)", max_digits=7, decimal_places=2, null=True, blank=True)
+    crop = models.CharField("crop or field type", max_length=100, blank=True, help_text="e.g. paddy")
+    depth = models.CharField(max_length=50, blank=True, help_text="e.g. 0-30 cm")
+    extraction = models.ForeignKey(
+        ExtractionMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="threshold_values"
+    )
+    condition_text = models.TextField("conditions as written", blank=True)
+    conditions_key = models.CharField(max_length=64, editable=False)
+
+    source_url = models.URLField(max_length=500, blank=True)
+    source_page = models.CharField("table or page", max_length=200, blank=True)
+    source_quote = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    verification = models.CharField(max_length=20, choices=Verification.choices, default=Verification.UNVERIFIED)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="Something about this value could not be mapped with confidence; see review note.",
+    )
+    review_note = models.TextField(blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    adopted_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="adopted_by",
+        help_text="The value this one copies, e.g. a national value taken from another country's standard.",
+    )
+
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="values", editable=False
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ThresholdValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["instrument", "pollutant__name", "land_use__sort_order", "tier__sort_order", "id"]
+        permissions = [
+            ("publish_thresholdvalue", "Can publish and withdraw threshold values"),
+            ("verify_thresholdvalue", "Can mark threshold values as verified"),
+            ("import_thresholdvalue", "Can import threshold values from spreadsheets"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="threshold_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(value_mg_kg__isnull=True) | Q(value_mg_kg__gte=0),
+                name="threshold_mg_kg_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(ph_min__isnull=True) | Q(ph_min__gte=0, ph_min__lte=14))
+                & (Q(ph_max__isnull=True) | Q(ph_max__gte=0, ph_max__lte=14)),
+                name="threshold_ph_within_0_14",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}_min__isnull": True})
+                    | Q(**{f"{name}_max__isnull": True})
+                    | Q(**{f"{name}_min__lte": F(f"{name}_max")}),
+                    name=f"threshold_{name}_min_not_above_max",
+                )
+                for name in ["ph", "clay", "toc", "cec"]
+            ],
+            models.CheckConstraint(
+                condition=(Q(clay_min__isnull=True) | Q(clay_min__gte=0, clay_min__lte=100))
+                & (Q(clay_max__isnull=True) | Q(clay_max__gte=0, clay_max__lte=100))
+                & (Q(toc_min__isnull=True) | Q(toc_min__gte=0, toc_min__lte=100))
+                & (Q(toc_max__isnull=True) | Q(toc_max__gte=0, toc_max__lte=100)),
+                name="threshold_percentages_within_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_from__lte=F("valid_to")),
+                name="threshold_valid_from_not_after_valid_to",
+            ),
+            models.UniqueConstraint(
+                fields=["instrument", "pollutant", "land_use_label", "tier_label", "conditions_key"],
+                name="threshold_unique_per_instrument_and_conditions",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pollutant", "land_use", "tier"]),
+            models.Index(fields=["status", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pollutant} {self.get_qualifier_display()} {self.value_text} {self.unit_label}"
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived_fields()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.refresh_derived_fields()
+
+    def refresh_derived_fields(self) -> None:
+        """Recompute what follows from other fields: the number, mg/kg and the conditions key.
+
+        The value as written is the source of truth; the number is derived from it.
+        """
+        if not self.pollutant_label and self.pollutant_id:
+            self.pollutant_label = self.pollutant.name
+        if PLAIN_DECIMAL.match(self.value_text or ""):
+            self.value = Decimal(self.value_text)
+            self.value_mg_kg = self.unit.to_mg_kg(self.value) if self.unit_id else None
+        self.conditions_key = conditions_key_for(self)
+
+
+def conditions_key_for(value) -> str:
+    """A short fingerprint of a value's conditions, for the uniqueness constraint.
+
+    Two values of one instrument and pollutant are the same record when their land-use and tier
+    labels and this key agree.
+
+    Works on model instances and on plain objects with the same attributes (the importer's rows).
+    """
+    parts = []
+    for name in CONDITION_FIELDS:
+        item = getattr(value, name, None)
+        if isinstance(item, Decimal):
+            item = format(item.normalize(), "f")
+        parts.append("" if item is None else str(item).strip())
+    # Where the source gives no label of its own, the harmonised class tells values apart instead.
+    parts.append("" if value.land_use_label else str(value.land_use_id or ""))
+    parts.append("" if value.tier_label else str(value.tier_id or ""))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+class LabelClassification(models.Model):
+    """How the portal classifies a source's own land-use or tier label into a harmonised class.
+
+    Curators extend this table; the importer looks labels up here when a row gives no code.
+    """
+
+    class Kind(models.TextChoices):
+        LAND_USE = "land_use", "Land use"
+        TIER = "tier", "Tier"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    label = models.CharField(max_length=300)
+    key = models.CharField(max_length=300, editable=False)
+    land_use = models.ForeignKey(LandUseClass, null=True, blank=True, on_delete=models.PROTECT)
+    tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT)
+    approximate = models.BooleanField(
+        default=False,
+        help_text="The label only roughly fits the class; values classified by it are flagged for review.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="label_classification_unique"),
+            models.CheckConstraint(
+                condition=(Q(kind="land_use") & Q(land_use__isnull=False) & Q(tier__isnull=True))
+                | (Q(kind="tier") & Q(tier__isnull=False) & Q(land_use__isnull=True)),
+                name="label_classification_target_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.land_use or self.tier}"
+
+    def save(self, *args, **kwargs):
+        self.key = match_key(self.label)
+        super().save(*args, **kwargs)

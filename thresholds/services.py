@@ -1,0 +1,370 @@
+"""Everything that writes threshold data. The admin, the import, the seed and (later) the API and
+the survey call these, so each rule is written once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from reference.models import Country, Unit
+from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, plan_import
+from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
+
+
+class ImportRejected(Exception):
+    """The file has problems; nothing was written. `plan.problems` lists them by row and column."""
+
+    def __init__(self, plan: ImportPlan):
+        self.plan = plan
+        super().__init__(f"{plan.file_name}: {len(plan.problems)} problem(s); nothing was imported.")
+
+
+class ConcurrentEdit(Exception):
+    """Someone else saved the record since it was opened; nothing was saved."""
+
+
+class RollbackRefused(Exception):
+    """Rolling back would undo later work; nothing was changed."""
+
+
+@dataclass
+class ImportResult:
+    plan: ImportPlan
+    batch: ImportBatch | None
+
+
+# ---- import -----------------------------------------------------------------------------------
+
+
+def threshold_import(
+    *, file_name: str, content: bytes, user=None, dry_run: bool = False, progress=None
+) -> ImportResult:
+    """Import a spreadsheet, all or nothing. A dry run plans and reports without writing.
+
+    Re-importing the same file changes nothing; a corrected file updates what changed, with history.
+    """
+    plan = plan_import(file_name=file_name, content=content)
+    if not plan.ok:
+        raise ImportRejected(plan)
+    summary = plan.summary()
+    if dry_run or not (
+        summary["create"] or summary["update"] or summary["instruments_update"] or summary["instruments_create"]
+    ):
+        return ImportResult(plan=plan, batch=None)
+    return ImportResult(plan=plan, batch=_commit(plan, user=user, progress=progress))
+
+
+@transaction.atomic
+def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
+    summary = plan.summary()
+    batch = ImportBatch.objects.create(
+        file_name=plan.file_name[:255],
+        sha256=plan.sha256,
+        created_by=user,
+        rows_total=summary["rows"],
+        created_count=summary["create"],
+        updated_count=summary["update"],
+        unchanged_count=summary["unchanged"],
+        instruments_created=summary["instruments_create"],
+    )
+    reason = batch.change_reason
+
+    instrument_ids: dict[tuple, int] = {}
+    for key, planned in plan.instruments.items():
+        if planned.action == "create":
+            instrument = LegalInstrument(
+                country_id=planned.country_id,
+                jurisdiction=planned.jurisdiction,
+                title=planned.title,
+                year=planned.year,
+                status=planned.status or LegalInstrument.Status.IN_FORCE,
+                url=planned.url,
+                import_batch=batch,
+                created_by=user,
+                updated_by=user,
+            )
+            instrument._change_reason = reason
+            instrument.save()
+        else:
+            instrument = LegalInstrument.objects.get(pk=planned.existing_id)
+            if planned.action == "update":
+                for name in ("year", "status", "url"):
+                    given = getattr(planned, name)
+                    if given not in (None, ""):
+                        setattr(instrument, name, given)
+                instrument.import_batch, instrument.updated_by = batch, user
+                instrument.version += 1
+                instrument._change_reason = reason
+                instrument.save()
+        instrument_ids[key] = instrument.id
+
+    units = {unit.id: unit for unit in Unit.objects.all()}
+    existing_status = dict(
+        ThresholdValue.objects.filter(
+            id__in=[row.existing_id for row in plan.rows if row.action == "update"]
+        ).values_list("id", "status")
+    )
+    to_create, to_update = [], []
+    for row in plan.rows:
+        if row.action == "unchanged":
+            continue
+        value = ThresholdValue(instrument_id=instrument_ids[row.instrument], pollutant_id=row.fields["pollutant_id"])
+        for name in VALUE_FIELDS:
+            setattr(value, name, row.fields[name])
+        if row.action == "create":
+            for name in CREATE_ONLY_FIELDS:
+                setattr(value, name, row.fields[name])
+            value.status = row.fields["status"] or ThresholdValue.Status.DRAFT
+        else:
+            value.id = row.existing_id
+            value.status = row.fields["status"] or existing_status[row.existing_id]
+        value.unit = units[row.fields["unit_id"]]
+        value.refresh_derived_fields()
+        value.import_batch, value.updated_by = batch, user
+        (to_create if row.action == "create" else to_update).append(value)
+
+    if to_create:
+        for value in to_create:
+            value.created_by = user
+        bulk_create_with_history(
+            to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
+        )
+        if progress:
+            progress(len(to_create))
+    if to_update:
+        versions = dict(ThresholdValue.objects.filter(id__in=[v.id for v in to_update]).values_list("id", "version"))
+        now = timezone.now()
+        for value in to_update:
+            value.version, value.updated_at = versions[value.id] + 1, now
+        bulk_update_with_history(
+            to_update,
+            ThresholdValue,
+            [
+                *VALUE_FIELDS,
+                "status",
+                "value",
+                "value_mg_kg",
+                "conditions_key",
+                "import_batch",
+                "updated_by",
+                "version",
+                "updated_at",
+            ],
+            batch_size=2000,
+            default_user=user,
+            default_change_reason=reason,
+        )
+        if progress:
+            progress(len(to_update))
+    return batch
+
+
+# ---- rollback ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_batch_rollback(*, batch: ImportBatch, user) -> dict[str, int]:
+    """Undo an import: delete what it created, restore what it changed. Refused if later edits exist."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.COMMITTED:
+        raise RollbackRefused(
+            f"{batch} is {batch.get_status_display().lower()}; only a committed import can be rolled back."
+        )
+    reason = batch.change_reason
+    undo_reason = f"rollback of {reason}"
+    counts = {"deleted": 0, "restored": 0, "instruments_deleted": 0, "instruments_restored": 0}
+
+    value_history = ThresholdValue.history.model.objects
+    touched_ids = set(value_history.filter(history_change_reason=reason).values_list("id", flat=True))
+    _refuse_if_changed_later(value_history, touched_ids, reason, "value")
+    instrument_history = LegalInstrument.history.model.objects
+    instrument_ids = set(instrument_history.filter(history_change_reason=reason).values_list("id", flat=True))
+    _refuse_if_changed_later(instrument_history, instrument_ids, reason, "instrument")
+
+    for value in ThresholdValue.objects.filter(id__in=touched_ids).select_related("unit"):
+        previous = (
+            value_history.filter(id=value.id).exclude(history_change_reason=reason).order_by("-history_date").first()
+        )
+        value._change_reason = undo_reason
+        if previous is None:
+            value.delete()
+            counts["deleted"] += 1
+        else:
+            _restore(value, previous, user)
+            counts["restored"] += 1
+
+    for instrument in LegalInstrument.objects.filter(id__in=instrument_ids):
+        previous = (
+            instrument_history.filter(id=instrument.id)
+            .exclude(history_change_reason=reason)
+            .order_by("-history_date")
+            .first()
+        )
+        instrument._change_reason = undo_reason
+        if previous is None:
+            if not instrument.values.exists():
+                instrument.delete()
+                counts["instruments_deleted"] += 1
+        else:
+            _restore(instrument, previous, user)
+            counts["instruments_restored"] += 1
+
+    batch.status = ImportBatch.Status.ROLLED_BACK
+    batch.rolled_back_by, batch.rolled_back_at = user, timezone.now()
+    batch.save(update_fields=["status", "rolled_back_by", "rolled_back_at"])
+    return counts
+
+
+def _refuse_if_changed_later(history_objects, ids: set[int], reason: str, what: str) -> None:
+    latest = {}
+    for record in (
+        history_objects.filter(id__in=ids)
+        .order_by("id", "history_date")
+        .values("id", "history_change_reason", "history_date", "history_user__username")
+    ):
+        latest[record["id"]] = record
+    later = [record for record in latest.values() if record["history_change_reason"] != reason]
+    if later:
+        examples = "; ".join(
+            f"{what} #{record['id']} changed on {record['history_date']:%Y-%m-%d %H:%M}"
+            + (f" by {record['history_user__username']}" if record["history_user__username"] else "")
+            for record in later[:5]
+        )
+        raise RollbackRefused(
+            f"{len(later)} {what}(s) imported by this batch were changed afterwards ({examples}). "
+            "Nothing was rolled back; revert those changes first or edit the values by hand."
+        )
+
+
+def _restore(instance, historical, user) -> None:
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.name in {"created_at", "updated_at"}:
+            continue
+        setattr(instance, field.attname, getattr(historical, field.attname))
+    if hasattr(instance, "version"):
+        instance.version += 1
+    if hasattr(instance, "updated_by"):
+        instance.updated_by = user
+    instance.save()
+
+
+# ---- single edits, with optimistic locking -------------------------------------------------------
+
+
+def check_version(*, model, pk: int, expected_version: int) -> None:
+    """Lock the row and refuse when it changed since the editor loaded it. Call inside a transaction."""
+    current = (
+        model.objects.select_for_update().filter(pk=pk).values("version", "updated_at", "updated_by__username").first()
+    )
+    if current is None:
+        raise ConcurrentEdit("This record was deleted by someone else while you were editing it.")
+    if current["version"] != expected_version:
+        who = f" by {current['updated_by__username']}" if current["updated_by__username"] else ""
+        raise ConcurrentEdit(
+            f"Someone else saved this record{who} at {current['updated_at']:%Y-%m-%d %H:%M:%S} UTC after you "
+            "opened it. Your changes were not saved: reload the page to see theirs, then apply yours again."
+        )
+
+
+@transaction.atomic
+def record_save(*, instance, user, expected_version: int | None = None, reason: str = "") -> None:
+    """Save a curator's edit of an instrument or value: version check, validation, history."""
+    if instance.pk and expected_version is not None:
+        check_version(model=type(instance), pk=instance.pk, expected_version=expected_version)
+    if instance.pk:
+        instance.version = (expected_version or instance.version) + 1
+    else:
+        instance.created_by = user
+    instance.updated_by = user
+    instance.full_clean()
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+# ---- bulk curator actions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def thresholds_set_status(*, values, status: str, user) -> int:
+    """Publish or withdraw many values at once, with a history record for each."""
+    now = timezone.now()
+    changed = list(values.exclude(status=status))
+    for value in changed:
+        value.status, value.updated_by, value.version, value.updated_at = status, user, value.version + 1, now
+    bulk_update_with_history(
+        changed,
+        ThresholdValue,
+        ["status", "updated_by", "version", "updated_at"],
+        default_user=user,
+        default_change_reason=f"set {status}",
+    )
+    return len(changed)
+
+
+@transaction.atomic
+def thresholds_mark_verified(*, values, user) -> int:
+    """Record that a curator checked these values against the official text."""
+    now = timezone.now()
+    changed = list(values.exclude(verification=ThresholdValue.Verification.VERIFIED))
+    for value in changed:
+        value.verification = ThresholdValue.Verification.VERIFIED
+        value.verified_by, value.verified_at, value.updated_by, value.updated_at = user, now, user, now
+        value.version += 1
+    bulk_update_with_history(
+        changed,
+        ThresholdValue,
+        ["verification", "verified_by", "verified_at", "updated_by", "version", "updated_at"],
+        default_user=user,
+        default_change_reason="verified against the official text",
+    )
+    return len(changed)
+
+
+# ---- instruments' metadata (seed) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def instruments_load(*, entries: list[dict], user=None) -> int:
+    """Create or complete instruments from metadata entries; links `supersedes` by title."""
+    countries = dict(Country.objects.values_list("iso3", "id"))
+    by_title: dict[str, LegalInstrument] = {}
+    created = 0
+    for entry in entries:
+        instrument, was_created = LegalInstrument.objects.get_or_create(
+            country_id=countries[entry["country"]],
+            jurisdiction=entry.get("jurisdiction", ""),
+            title=entry["title"],
+            defaults={"created_by": user, "updated_by": user},
+        )
+        created += was_created
+        if was_created:
+            for name in (
+                "title_en",
+                "short_name",
+                "instrument_type",
+                "binding",
+                "issuing_body",
+                "year",
+                "status",
+                "url",
+                "faolex_id",
+                "language",
+                "notes",
+            ):
+                if entry.get(name) not in (None, ""):
+                    setattr(instrument, name, entry[name])
+            instrument.full_clean()
+            instrument._change_reason = "seed data"
+            instrument.save()
+        by_title[entry["title"]] = instrument
+    for entry in entries:
+        successor = by_title[entry["title"]]
+        if entry.get("supersedes") and successor.supersedes_id is None:
+            successor.supersedes = by_title[entry["supersedes"]]
+            successor._change_reason = "seed data"
+            successor.save(update_fields=["supersedes"])
+    return created

@@ -1,0 +1,243 @@
+"""Reading and writing threshold spreadsheets (.xlsx and .csv), safely.
+
+Uploaded files are checked before any parser sees them: real file type, no macros, size, and
+for .xlsx the declared uncompressed size and compression ratio of every part (zip bombs) and
+no DTD in the XML (entity expansion). Reading uses python-calamine, a fast Rust reader whose XML
+parser does not expand entities; writing escapes text cells against formula injection.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+# The import template's columns, in order. An export uses them too, so it re-imports unchanged.
+TEMPLATE_COLUMNS = [
+    "country",
+    "jurisdiction",
+    "instrument",
+    "instrument_year",
+    "instrument_status",
+    "instrument_url",
+    "pollutant",
+    "cas",
+    "land_use",
+    "land_use_label",
+    "tier",
+    "tier_label",
+    "value",
+    "qualifier",
+    "unit",
+    "ph_min",
+    "ph_max",
+    "texture",
+    "clay_min",
+    "clay_max",
+    "toc_min",
+    "toc_max",
+    "cec_min",
+    "cec_max",
+    "crop",
+    "depth",
+    "extraction",
+    "condition",
+    "basis",
+    "value_year",
+    "status",
+    "source_url",
+    "source_page",
+    "source_quote",
+    "notes",
+]
+
+MAX_COMPRESSION_RATIO = 100
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+class UnsafeFile(Exception):
+    """The file was refused before parsing; the message says why and what to do."""
+
+
+@dataclass
+class Sheet:
+    header: list[str]
+    rows: Iterator[list[str]]
+
+
+def check_upload(*, file_name: str, content: bytes) -> str:
+    """Refuse anything but a genuine, reasonably sized .xlsx or .csv. Returns "xlsx" or "csv"."""
+    lower = file_name.lower()
+    if lower.endswith((".xlsm", ".xltm", ".xlam")):
+        raise UnsafeFile(f"{file_name}: macro-enabled workbooks are refused; save it as .xlsx (Excel Workbook).")
+    if not lower.endswith((".xlsx", ".csv")):
+        raise UnsafeFile(f"{file_name}: only .xlsx and .csv files can be imported.")
+    limit = settings.THRESHOLD_IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise UnsafeFile(
+            f"{file_name}: {len(content) / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit; split the file."
+        )
+    if not content:
+        raise UnsafeFile(f"{file_name}: the file is empty.")
+    if lower.endswith(".xlsx"):
+        _check_xlsx(file_name, content)
+        return "xlsx"
+    _check_csv(file_name, content)
+    return "csv"
+
+
+def _check_xlsx(file_name: str, content: bytes) -> None:
+    if not content.startswith(b"PK\x03\x04"):
+        raise UnsafeFile(f"{file_name}: this is not really an .xlsx file (it is not a zip archive).")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise UnsafeFile(f"{file_name}: the .xlsx file is damaged ({exc}).") from exc
+    names = {member.filename for member in members}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise UnsafeFile(f"{file_name}: this zip archive is not an Excel workbook.")
+    if "xl/vbaProject.bin" in names:
+        raise UnsafeFile(f"{file_name}: the workbook contains macros; save it as a plain .xlsx without macros.")
+    total = sum(member.file_size for member in members)
+    limit = settings.THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES
+    if total > limit:
+        raise UnsafeFile(
+            f"{file_name}: the workbook would expand to {total / 1e6:.0f} MB, over the "
+            f"{limit / 1e6:.0f} MB limit; refused as a possible zip bomb."
+        )
+    for member in members:
+        if member.compress_size and member.file_size / member.compress_size > MAX_COMPRESSION_RATIO:
+            raise UnsafeFile(
+                f"{file_name}: part {member.filename} is compressed {member.file_size // member.compress_size}:1, "
+                "far beyond any real spreadsheet; refused as a possible zip bomb."
+            )
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")):
+            with archive.open(member) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise UnsafeFile(
+                    f"{file_name}: part {member.filename} declares a DTD or entities, which spreadsheets never "
+                    "need; refused."
+                )
+
+
+def _check_csv(file_name: str, content: bytes) -> None:
+    if content.startswith(b"PK\x03\x04"):
+        raise UnsafeFile(f"{file_name}: this is a zip archive (perhaps an .xlsx renamed), not a CSV text file.")
+    if b"\0" in content[:65536]:
+        raise UnsafeFile(f"{file_name}: this is not a text file (it contains NUL bytes).")
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(content[:1_000_000], final=False)
+    except UnicodeDecodeError as exc:
+        raise UnsafeFile(f"{file_name}: the CSV is not UTF-8 text (byte {exc.start}); save it as “CSV UTF-8”.") from exc
+
+
+def read_sheet(*, file_name: str, content: bytes) -> Sheet:
+    """The header and the rows, every cell as text. Call check_upload first."""
+    kind = check_upload(file_name=file_name, content=content)
+    rows = _read_xlsx(content) if kind == "xlsx" else _read_csv(content)
+    try:
+        header = next(rows)
+    except StopIteration:
+        header = []
+    return Sheet(header=[cell.strip() for cell in header], rows=rows)
+
+
+def _read_csv(content: bytes) -> Iterator[list[str]]:
+    text = content.decode("utf-8-sig")
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+
+
+def _read_xlsx(content: bytes) -> Iterator[list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    sheet = workbook.get_sheet_by_index(0)
+    for row in sheet.iter_rows():
+        yield [cell_text(cell) for cell in row]
+
+
+def cell_text(cell) -> str:
+    """A cell as the text a person typed: 12.0 -> "12", 0.3 -> "0.3", dates as ISO."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        if cell.is_integer() and abs(cell) < 1e15:
+            return str(int(cell))
+        return format(Decimal(repr(cell)).normalize(), "f")
+    if isinstance(cell, int):
+        return str(cell)
+    if hasattr(cell, "isoformat"):
+        return cell.isoformat()
+    return str(cell)
+
+
+# ---- writing -----------------------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """Escape a text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR, NUL)."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def unneutralise(text: str) -> str:
+    """Undo neutralise() on import, so that an export re-imports unchanged."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_stream(rows: Iterable[list[str]], header: list[str] = TEMPLATE_COLUMNS) -> Iterator[str]:
+    """CSV lines, one at a time, for a streaming response. Text is neutralised."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])
+
+
+def xlsx_bytes(
+    rows: Iterable[list[str]],
+    header: list[str] = TEMPLATE_COLUMNS,
+    *,
+    sheet_title="thresholds",
+    readme: list[list[str]] | None = None,
+) -> bytes:
+    """An .xlsx workbook in write-only mode (constant memory). Every cell is text, neutralised."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.append(header)
+    for row in rows:
+        # Control characters cannot be stored in XML at all: they become U+FFFD, visibly.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(cell)) for cell in row])
+    if readme:
+        notes = workbook.create_sheet("read me")
+        for line in readme:
+            notes.append(line)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
