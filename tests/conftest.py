@@ -1,18 +1,23 @@
 """Shared fixtures: the reference data loaded once, and the people who use the portal."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
 
 from reference.permissions import CURATORS_GROUP
+from django.core.management import call_command
+
 from reference.services import reference_data_load
 from tests.factories import UserFactory
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test database starts with the shipped reference data, as `make run` loads it."""
+    """Every test database starts with the shipped reference and seed data, as `make run` loads them."""
     with django_db_blocker.unblock():
         reference_data_load()
+        call_command("load_seed", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture
@@ -30,3 +35,10 @@ def admin_user(db):
 @pytest.fixture
 def anonymous_client(client):
     return client
+
+
+@pytest.fixture
+def other_curator(db):
+    user = UserFactory(username="other-curator", is_staff=True)
+    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
+    return user

@@ -56,7 +56,6 @@ QUALIFIERS = {
     "range_max": "range_max",
     "upper bound": "range_max",
 }
-THOUSANDS_SEPARATORS = re.compile(r"[ ,’']")
 VALUE_WITH_QUALIFIER = re.compile(r"^\s*(<=|>=|≤|≥|<|>|=)\s*(.+)$")
 TEXTURES = {
     "sand": "sand",
@@ -522,12 +521,10 @@ def _value_text(text: str, problem) -> str:
     if text.startswith("-"):
         problem("value", f'value "{text}" is negative; threshold values are concentrations, zero or more.')
         return ""
-    if re.fullmatch(r"\d+,\d+", text):
-        problem("value", f'value "{text}" uses a decimal comma: write it with a point ({text.replace(",", ".")}).')
-        return ""
-    if re.fullmatch(r"\d{1,3}([ ,.’']\d{3})+(\.\d+)?", text) and not PLAIN_DECIMAL.match(text):
-        plain = THOUSANDS_SEPARATORS.sub("", text)
-        problem("value", f'value "{text}" has thousands separators: write the plain number ({plain}).')
+    if re.fullmatch(r"[\d.,’' ]+", text) and re.search(r"[,’' ]", text):
+        # "1,000" may be one thousand or one: only the person who wrote it knows.
+        problem("value", f'value "{text}" contains a comma, space or apostrophe: write a point as the decimal '
+                "separator and no thousands separators (e.g. 0.5 or 1000).")
         return ""
     if not PLAIN_DECIMAL.match(text):
         problem("value", f'value "{text}" is not a number (write digits with a point, e.g. 0.30).')

@@ -102,43 +102,37 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
         instrument_ids[key] = instrument.id
 
     units = {unit.id: unit for unit in Unit.objects.all()}
-    existing_status = dict(
-        ThresholdValue.objects.filter(
-            id__in=[row.existing_id for row in plan.rows if row.action == "update"]
-        ).values_list("id", "status")
-    )
+    # Updated values are loaded whole, so that their history records are complete.
+    existing = ThresholdValue.objects.in_bulk([row.existing_id for row in plan.rows if row.action == "update"])
+    now = timezone.now()
     to_create, to_update = [], []
     for row in plan.rows:
         if row.action == "unchanged":
             continue
-        value = ThresholdValue(instrument_id=instrument_ids[row.instrument], pollutant_id=row.fields["pollutant_id"])
-        for name in VALUE_FIELDS:
-            setattr(value, name, row.fields[name])
         if row.action == "create":
+            value = ThresholdValue(instrument_id=instrument_ids[row.instrument], created_by=user)
             for name in CREATE_ONLY_FIELDS:
                 setattr(value, name, row.fields[name])
             value.status = row.fields["status"] or ThresholdValue.Status.DRAFT
         else:
-            value.id = row.existing_id
-            value.status = row.fields["status"] or existing_status[row.existing_id]
+            value = existing[row.existing_id]
+            value.status = row.fields["status"] or value.status
+            value.version, value.updated_at = value.version + 1, now
+        value.pollutant_id = row.fields["pollutant_id"]
+        for name in VALUE_FIELDS:
+            setattr(value, name, row.fields[name])
         value.unit = units[row.fields["unit_id"]]
         value.refresh_derived_fields()
         value.import_batch, value.updated_by = batch, user
         (to_create if row.action == "create" else to_update).append(value)
 
     if to_create:
-        for value in to_create:
-            value.created_by = user
         bulk_create_with_history(
             to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
         )
         if progress:
             progress(len(to_create))
     if to_update:
-        versions = dict(ThresholdValue.objects.filter(id__in=[v.id for v in to_update]).values_list("id", "version"))
-        now = timezone.now()
-        for value in to_update:
-            value.version, value.updated_at = versions[value.id] + 1, now
         bulk_update_with_history(
             to_update,
             ThresholdValue,

@@ -153,12 +153,10 @@ def read_sheet(*, file_name: str, content: bytes) -> Sheet:
 
 def _read_csv(content: bytes) -> Iterator[list[str]]:
     text = content.decode("utf-8-sig")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+    # Excel writes ";" or tab separated "CSV" in many locales: the header line tells which.
+    header_line = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=header_line.count)
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 def _read_xlsx(content: bytes) -> Iterator[list[str]]:
