@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.text import match_key
 
+MG_KG_PLACES = Decimal("1e-12")  # the value_mg_kg column's precision
 PLAIN_DECIMAL = re.compile(r"^\d{1,14}(\.\d{1,10})?$")
 
 
@@ -409,7 +410,8 @@ class ThresholdValue(models.Model):
             self.pollutant_label = self.pollutant.name
         if PLAIN_DECIMAL.match(self.value_text or ""):
             self.value = Decimal(self.value_text)
-            self.value_mg_kg = self.unit.to_mg_kg(self.value) if self.unit_id else None
+            converted = self.unit.to_mg_kg(self.value) if self.unit_id else None
+            self.value_mg_kg = None if converted is None else converted.quantize(MG_KG_PLACES)
         self.conditions_key = conditions_key_for(self)
 
 

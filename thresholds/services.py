@@ -273,6 +273,7 @@ def record_save(*, instance, user, expected_version: int | None = None, reason: 
     else:
         instance.created_by = user
     instance.updated_by = user
+    instance._history_user = user
     instance.full_clean()
     if reason:
         instance._change_reason = reason
