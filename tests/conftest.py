@@ -4,10 +4,9 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
-
-from reference.permissions import CURATORS_GROUP
 from django.core.management import call_command
 
+from reference.permissions import CURATORS_GROUP
 from reference.services import reference_data_load
 from tests.factories import UserFactory
 

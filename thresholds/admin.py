@@ -8,10 +8,10 @@ import io
 import uuid
 
 from django.contrib import admin, messages
-from django.db import models
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import models
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse

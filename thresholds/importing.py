@@ -523,8 +523,11 @@ def _value_text(text: str, problem) -> str:
         return ""
     if re.fullmatch(r"[\d.,’' ]+", text) and re.search(r"[,’' ]", text):
         # "1,000" may be one thousand or one: only the person who wrote it knows.
-        problem("value", f'value "{text}" contains a comma, space or apostrophe: write a point as the decimal '
-                "separator and no thousands separators (e.g. 0.5 or 1000).")
+        problem(
+            "value",
+            f'value "{text}" contains a comma, space or apostrophe: write a point as the decimal '
+            "separator and no thousands separators (e.g. 0.5 or 1000).",
+        )
         return ""
     if not PLAIN_DECIMAL.match(text):
         problem("value", f'value "{text}" is not a number (write digits with a point, e.g. 0.30).')

@@ -251,7 +251,10 @@ def _restore(instance, historical, user) -> None:
 def check_version(*, model, pk: int, expected_version: int) -> None:
     """Lock the row and refuse when it changed since the editor loaded it. Call inside a transaction."""
     current = (
-        model.objects.select_for_update().filter(pk=pk).values("version", "updated_at", "updated_by__username").first()
+        model.objects.select_for_update(of=("self",))
+        .filter(pk=pk)
+        .values("version", "updated_at", "updated_by__username")
+        .first()
     )
     if current is None:
         raise ConcurrentEdit("This record was deleted by someone else while you were editing it.")

@@ -53,8 +53,13 @@ def test_a_minimum_above_its_maximum_is_refused_by_the_database(value, name):
 
 def test_two_identical_records_are_refused_by_the_database(value):
     twin = ThresholdValue(
-        instrument=value.instrument, pollutant=value.pollutant, value_text="3", unit_label="mg/kg", unit=value.unit,
-        land_use=value.land_use, tier=value.tier,
+        instrument=value.instrument,
+        pollutant=value.pollutant,
+        value_text="3",
+        unit_label="mg/kg",
+        unit=value.unit,
+        land_use=value.land_use,
+        tier=value.tier,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         twin.save()

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from thresholds.models import ImportBatch, ThresholdValue
 from tests.thresholds.helpers import csv_bytes, row
+from thresholds.models import ImportBatch, ThresholdValue
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/thresholds/thresholdvalue/"
@@ -84,7 +84,7 @@ def test_the_second_of_two_curators_saving_the_same_value_is_refused(client, cur
 def _form_data(response):
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         item = form[name].value()
         if item is None:
             continue
@@ -114,7 +114,9 @@ def test_import_preview_then_commit(curator_client):
 
     committed = curator_client.post(reverse("admin:thresholds_import"), {"token": preview.context["token"]})
     batch = ImportBatch.objects.latest("created_at")
-    assert committed.status_code == 302 and committed.url == reverse("admin:thresholds_importbatch_change", args=[batch.pk])
+    assert committed.status_code == 302 and committed.url == reverse(
+        "admin:thresholds_importbatch_change", args=[batch.pk]
+    )
     assert ThresholdValue.objects.filter(import_batch=batch).count() == 2
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests.thresholds.helpers import csv_bytes, row
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 from thresholds.services import ImportRejected, threshold_import
-from tests.thresholds.helpers import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 

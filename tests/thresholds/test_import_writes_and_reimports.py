@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.thresholds.helpers import csv_bytes, row
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 from thresholds.services import threshold_import
-from tests.thresholds.helpers import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +73,13 @@ def test_a_blank_status_keeps_a_published_value_published(curator):
 def test_labels_are_classified_and_approximate_ones_flagged(curator):
     rows = [
         {**row(), "land_use": "", "land_use_label": "Zone 3 (factory, parking, gas station, road, railway, military)"},
-        {**row(pollutant="Lead"), "land_use": "", "land_use_label": "Zone 2 (forest, non-residential lots, "
-         "warehouses, rivers, recreation)", "tier": "", "tier_label": "Prüfwert"},
+        {
+            **row(pollutant="Lead"),
+            "land_use": "",
+            "land_use_label": "Zone 2 (forest, non-residential lots, warehouses, rivers, recreation)",
+            "tier": "",
+            "tier_label": "Prüfwert",
+        },
     ]
     import_rows(rows, user=curator)
     zone3 = ThresholdValue.objects.get(pollutant__name="Cadmium", instrument__title=row()["instrument"])
@@ -87,8 +92,10 @@ def test_labels_are_classified_and_approximate_ones_flagged(curator):
 
 def test_conditions_are_recognised_in_the_condition_text_when_no_structured_column_is_given(curator):
     result = threshold_import(
-        file_name="c.csv", content=csv_bytes([row(condition="5.5<pH<=6.5; sandy soils, aqua regia extract")]),
-        user=curator, dry_run=True,
+        file_name="c.csv",
+        content=csv_bytes([row(condition="5.5<pH<=6.5; sandy soils, aqua regia extract")]),
+        user=curator,
+        dry_run=True,
     )
     [planned] = result.plan.rows
     assert planned.fields["ph_min"] == Decimal("5.5") and planned.fields["ph_max"] == Decimal("6.5")

@@ -1,8 +1,8 @@
 import pytest
 
+from tests.thresholds.helpers import csv_bytes, row
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 from thresholds.services import RollbackRefused, import_batch_rollback, record_save, threshold_import
-from tests.thresholds.helpers import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_the_seed_loads_one_value_per_research_row():
     with RESEARCH_CSV.open(encoding="utf-8") as handle:
         research_rows = list(csv.DictReader(handle))
-    seed = ThresholdValue.objects.exclude(instrument__is_synthetic=True).filter(import_batch__file_name="seed/thresholds.csv")
+    seed = ThresholdValue.objects.exclude(instrument__is_synthetic=True).filter(
+        import_batch__file_name="seed/thresholds.csv"
+    )
     assert seed.count() == len(research_rows) == 616
 
 
@@ -32,7 +34,9 @@ def test_every_seed_value_keeps_the_sources_words_and_citation():
 def test_seed_values_are_harmonised_beside_their_original_labels():
     korea_zone_3 = ThresholdValue.objects.filter(instrument__country__iso3="KOR", land_use_label__startswith="Zone 3")
     assert set(korea_zone_3.values_list("land_use__code", flat=True)) == {"industrial"}
-    dutch = ThresholdValue.objects.get(instrument__country__iso3="NLD", pollutant__name="Mercury", tier_label="intervention")
+    dutch = ThresholdValue.objects.get(
+        instrument__country__iso3="NLD", pollutant__name="Mercury", tier_label="intervention"
+    )
     assert (dutch.tier.code, dutch.value_text, dutch.unit_label) == ("intervention", "10", "mg/kg dry matter")
     flagged = ThresholdValue.objects.filter(needs_review=True)
     assert flagged.exists() and not flagged.filter(review_note="").exists()
