@@ -2,10 +2,12 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^\w]+|_+")
 
 
+@lru_cache(maxsize=65536)
 def match_key(text: str) -> str:
     """A key that ignores case, accents, spacing and punctuation.
 
@@ -17,6 +19,7 @@ def match_key(text: str) -> str:
     return _NON_WORD.sub(" ", without_accents.casefold()).strip()
 
 
+@lru_cache(maxsize=4096)
 def unit_key(text: str) -> str:
     """A key for unit spellings: case, spacing and the micro sign do not matter, symbols do."""
     # NFKC and casefold turn the micro sign and the Greek mu into the same letter.

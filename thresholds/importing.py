@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -446,7 +447,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     structured = [column for column in [*DECIMAL_COLUMNS, "texture", "extraction", "crop"] if record.get(column)]
     recognised: list[str] = []
     if condition_text and not structured:
-        found = recognise_conditions(condition_text)
+        found = _recognise(condition_text)
         for name, item in found.values.items():
             if name == "extraction":
                 fields["extraction_id"] = lookups.extractions.get(item)
@@ -514,6 +515,11 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised)
 
 
+@lru_cache(maxsize=4096)
+def _recognise(text: str):
+    return recognise_conditions(text)
+
+
 def _value_text(text: str, problem) -> str:
     if not text:
         problem("value", "value is required.")
@@ -562,13 +568,20 @@ def _year(record: dict, column: str, problem) -> int | None:
 
 def _url(record: dict, column: str, problem) -> str:
     text = record.get(column, "")
-    if text:
-        try:
-            URLValidator(schemes=["http", "https"])(text)
-        except ValidationError:
-            problem(column, f"{column} {text[:80]!r} is not a web address (http:// or https://).")
-            return ""
+    if text and not _is_web_address(text):
+        problem(column, f"{column} {text[:80]!r} is not a web address (http:// or https://).")
+        return ""
     return text
+
+
+@lru_cache(maxsize=4096)
+def _is_web_address(text: str) -> bool:
+    # Cached: a file repeats the same few source addresses on thousands of rows.
+    try:
+        URLValidator(schemes=["http", "https"])(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _check_lengths(fields: dict, jurisdiction: str, title: str, problem) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -127,9 +127,12 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
         (to_create if row.action == "create" else to_update).append(value)
 
     if to_create:
-        bulk_create_with_history(
-            to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
-        )
+        if connection.vendor == "postgresql":
+            _copy_with_history(to_create, user=user, reason=reason)
+        else:
+            bulk_create_with_history(
+                to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
+            )
         if progress:
             progress(len(to_create))
     if to_update:
@@ -154,6 +157,39 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
         if progress:
             progress(len(to_update))
     return batch
+
+
+def _copy_with_history(values: list[ThresholdValue], *, user, reason: str) -> None:
+    """Insert new values and their "created" history records with PostgreSQL COPY.
+
+    The same rows bulk_create_with_history would write, an order of magnitude faster. Primary keys
+    are drawn from the table's sequence first, so that history records can refer to them.
+    """
+    table = ThresholdValue._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(values)]
+        )
+        for value, (new_id,) in zip(values, cursor.fetchall(), strict=True):
+            value.id, value.created_at, value.updated_at = new_id, now, now
+        columns = [field.attname for field in ThresholdValue._meta.concrete_fields]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row([getattr(value, name) for name in columns])
+
+        history = ThresholdValue.history.model
+        own = {field.attname for field in ThresholdValue._meta.concrete_fields}
+        history_columns = [
+            field.attname for field in history._meta.concrete_fields if field.attname in own
+        ]
+        extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+        extra_values = [now, reason, "+", user.pk if user else None]
+        with cursor.copy(
+            f"COPY {history._meta.db_table} ({', '.join(history_columns + extra)}) FROM STDIN"
+        ) as copy:
+            for value in values:
+                copy.write_row([getattr(value, name) for name in history_columns] + extra_values)
 
 
 # ---- rollback ---------------------------------------------------------------------------------
