@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy bench clean
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint | fmt        ruff check | ruff format"
 	@echo "make migrations-check  fail if models and migrations drift"
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
+	@echo "make bench             import benchmark (set DATABASE_URL to PostgreSQL); see docs/performance.md"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,13 @@ migrations-check: $(INSTALLED)
 check-deploy: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=insop_portal.settings.production SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Benchmarks: results and how to read them in docs/performance.md.
+BENCH_ROWS ?= 100000
+BENCH_ROUNDS ?= 3
+bench: migrate
+	$(MANAGE) load_reference_data -v0
+	$(BIN)/python bench/import_bench.py --rows $(BENCH_ROWS) --rounds $(BENCH_ROUNDS)
 
 # Re-pin every dependency (and theirs) from a clean venv; commit the result.
 lock:

@@ -37,8 +37,18 @@ def make_workbook(path: Path, rows: int) -> None:
     pollutants = list(Pollutant.objects.values_list("name", flat=True))
     land_uses = ["agricultural", "residential", "parkland", "commercial", "industrial", "natural", "any"]
     tiers = ["background", "precautionary", "trigger", "intervention"]
-    header = ["country", "instrument", "instrument_year", "pollutant", "land_use", "tier", "value", "unit",
-              "condition", "source_url"]
+    header = [
+        "country",
+        "instrument",
+        "instrument_year",
+        "pollutant",
+        "land_use",
+        "tier",
+        "value",
+        "unit",
+        "condition",
+        "source_url",
+    ]
     per_instrument = len(pollutants) * len(land_uses) * len(tiers)
 
     def generate():
@@ -123,14 +133,20 @@ def main() -> None:
     ratios = [i["seconds"] / r["seconds"] for r, i in zip(readers, imports, strict=True)]
     from django.db import connection
 
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, database {connection.vendor}")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, database {connection.vendor}"
+    )
     print(f"File: {args.rows} rows, {size_mb:.1f} MB .xlsx; {args.rounds} rounds\n")
     print("| measure | reader alone | full import | ratio (import / reader) |")
     print("|---|---|---|---|")
-    print(f"| median time (s) | {statistics.median(r['seconds'] for r in readers):.2f} | "
-          f"{statistics.median(i['seconds'] for i in imports):.2f} | {statistics.median(ratios):.2f} |")
-    print(f"| peak memory (MB) | {max(r['peak_mb'] for r in readers):.0f} | {max(i['peak_mb'] for i in imports):.0f} | |")
+    print(
+        f"| median time (s) | {statistics.median(r['seconds'] for r in readers):.2f} | "
+        f"{statistics.median(i['seconds'] for i in imports):.2f} | {statistics.median(ratios):.2f} |"
+    )
+    print(
+        f"| peak memory (MB) | {max(r['peak_mb'] for r in readers):.0f} | {max(i['peak_mb'] for i in imports):.0f} | |"
+    )
     print(f"| rows | {readers[0]['rows']} | {imports[0]['rows']} | |")
 
 

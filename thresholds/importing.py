@@ -203,8 +203,11 @@ class Lookups:
         return found
 
 
-def plan_import(*, file_name: str, content: bytes) -> ImportPlan:
-    """Check and match every row of a spreadsheet and decide what would change. Writes nothing."""
+def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
+    """Check and match every row of a spreadsheet and decide what would change. Writes nothing.
+
+    `progress`, if given, is called with the number of rows checked since its last call.
+    """
     plan = ImportPlan(file_name=file_name, sha256=hashlib.sha256(content).hexdigest())
     try:
         sheet = read_sheet(file_name=file_name, content=content)
@@ -226,6 +229,8 @@ def plan_import(*, file_name: str, content: bytes) -> ImportPlan:
         if not any(cell.strip() for cell in cells):
             continue
         plan.rows_total += 1
+        if progress and plan.rows_total % 1000 == 0:
+            progress(1000)
         if plan.rows_total > max_rows:
             plan.problems.append(
                 Problem(

@@ -45,8 +45,11 @@ def threshold_import(
     """Import a spreadsheet, all or nothing. A dry run plans and reports without writing.
 
     Re-importing the same file changes nothing; a corrected file updates what changed, with history.
+    `progress(kind, count)` hears of rows "checked" and then "written".
     """
-    plan = plan_import(file_name=file_name, content=content)
+    plan = plan_import(
+        file_name=file_name, content=content, progress=(lambda count: progress("checked", count)) if progress else None
+    )
     if not plan.ok:
         raise ImportRejected(plan)
     summary = plan.summary()
@@ -134,7 +137,7 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
                 to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
             )
         if progress:
-            progress(len(to_create))
+            progress("written", len(to_create))
     if to_update:
         bulk_update_with_history(
             to_update,
@@ -155,7 +158,7 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
             default_change_reason=reason,
         )
         if progress:
-            progress(len(to_update))
+            progress("written", len(to_update))
     return batch
 
 
@@ -180,14 +183,10 @@ def _copy_with_history(values: list[ThresholdValue], *, user, reason: str) -> No
 
         history = ThresholdValue.history.model
         own = {field.attname for field in ThresholdValue._meta.concrete_fields}
-        history_columns = [
-            field.attname for field in history._meta.concrete_fields if field.attname in own
-        ]
+        history_columns = [field.attname for field in history._meta.concrete_fields if field.attname in own]
         extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
         extra_values = [now, reason, "+", user.pk if user else None]
-        with cursor.copy(
-            f"COPY {history._meta.db_table} ({', '.join(history_columns + extra)}) FROM STDIN"
-        ) as copy:
+        with cursor.copy(f"COPY {history._meta.db_table} ({', '.join(history_columns + extra)}) FROM STDIN") as copy:
             for value in values:
                 copy.write_row([getattr(value, name) for name in history_columns] + extra_values)
 

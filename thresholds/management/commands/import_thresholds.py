@@ -23,21 +23,28 @@ class Command(BaseCommand):
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
                 raise CommandError(f"No user named {user!r}.")
-        with tqdm(desc="writing", unit=" rows", disable=dry_run or options["verbosity"] == 0) as bar:
-            try:
-                result = threshold_import(
-                    file_name=path.name,
-                    content=path.read_bytes(),
-                    user=importer,
-                    dry_run=dry_run,
-                    progress=bar.update,
-                )
-            except ImportRejected as exc:
-                for problem in exc.plan.problems:
-                    where = f"row {problem.row}" if problem.row else "file"
-                    column = f", column {problem.column}" if problem.column else ""
-                    self.stderr.write(f"{where}{column}: {problem.message}")
-                raise CommandError(str(exc)) from exc
+        show = options["verbosity"] > 0
+        bars = {
+            "checked": tqdm(desc="checking", unit=" rows", disable=not show),
+            "written": tqdm(desc="writing", unit=" rows", disable=not show or dry_run),
+        }
+        try:
+            result = threshold_import(
+                file_name=path.name,
+                content=path.read_bytes(),
+                user=importer,
+                dry_run=dry_run,
+                progress=lambda kind, count: bars[kind].update(count),
+            )
+        except ImportRejected as exc:
+            for problem in exc.plan.problems:
+                where = f"row {problem.row}" if problem.row else "file"
+                column = f", column {problem.column}" if problem.column else ""
+                self.stderr.write(f"{where}{column}: {problem.message}")
+            raise CommandError(str(exc)) from exc
+        finally:
+            for bar in bars.values():
+                bar.close()
         summary = result.plan.summary()
         verb = "would be" if dry_run else "were"
         self.stdout.write(
