@@ -16,6 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from reference.models import Country
@@ -129,15 +130,12 @@ class ThresholdValueAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
     change_list_template = "admin/thresholds/thresholdvalue/change_list.html"
     list_display = [
         "pollutant",
-        "qualifier",
-        "value_text",
-        "unit_label",
-        "value_mg_kg",
+        "value_as_written",
+        "mg_kg",
         "country",
-        "land_use",
-        "land_use_label",
-        "tier",
-        "tier_label",
+        "land_use_both",
+        "tier_both",
+        "conditions",
         "status",
         "verification",
         "needs_review",
@@ -232,6 +230,27 @@ class ThresholdValueAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
     @admin.display(description="country", ordering="instrument__country__iso3")
     def country(self, obj):
         return obj.instrument.country.iso3
+
+    @admin.display(description="value as written", ordering="value")
+    def value_as_written(self, obj):
+        qualifier = "" if obj.qualifier == "=" else f"{obj.get_qualifier_display()} "
+        return f"{qualifier}{obj.value_text} {obj.unit_label}"
+
+    @admin.display(description="mg/kg", ordering="value_mg_kg")
+    def mg_kg(self, obj):
+        return "—" if obj.value_mg_kg is None else format(obj.value_mg_kg.normalize(), "f")
+
+    @admin.display(description="land use (source's words)", ordering="land_use__sort_order")
+    def land_use_both(self, obj):
+        return f"{obj.land_use} ({obj.land_use_label})" if obj.land_use_label else str(obj.land_use)
+
+    @admin.display(description="tier (source's words)", ordering="tier__sort_order")
+    def tier_both(self, obj):
+        return f"{obj.tier} ({obj.tier_label})" if obj.tier_label else str(obj.tier)
+
+    @admin.display(description="conditions")
+    def conditions(self, obj):
+        return obj.condition_text[:60] + ("…" if len(obj.condition_text) > 60 else "")
 
     def get_urls(self):
         own = [
@@ -430,8 +449,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "created_by"]
     search_fields = ["file_name", "sha256"]
-    readonly_fields = [field.name for field in ImportBatch._meta.fields]
+    readonly_fields = [*(field.name for field in ImportBatch._meta.fields), "values_written"]
     actions = ["roll_back"]
+
+    @admin.display(description="values")
+    def values_written(self, obj):
+        url = reverse("admin:thresholds_thresholdvalue_changelist") + f"?import_batch__id__exact={obj.pk}"
+        return format_html('<a href="{}">the values this import last wrote</a>', url)
 
     def has_add_permission(self, request):
         return False
