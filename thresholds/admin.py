@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -360,6 +361,7 @@ class ThresholdValueAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
             return self._import_commit(request, context)
         form = ImportUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            _remove_stale_uploads()
             upload = form.cleaned_data["file"]
             content = upload.read()
             token = uuid.uuid4()
@@ -490,6 +492,19 @@ class LabelClassificationAdmin(admin.ModelAdmin):
     list_display = ["label", "kind", "land_use", "tier", "approximate", "note"]
     list_filter = ["kind", "land_use", "tier", "approximate"]
     search_fields = ["label", "note"]
+
+
+def _remove_stale_uploads(max_age=timedelta(days=1)) -> None:
+    """Uploads whose preview was never confirmed are removed after a day."""
+    try:
+        _, names = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - max_age
+    for name in names:
+        path = f"{PENDING_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
 
 
 def _csv_response(queryset) -> StreamingHttpResponse:

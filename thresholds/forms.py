@@ -51,6 +51,16 @@ class LegalInstrumentForm(OptimisticLockingForm):
 
 
 class ThresholdValueForm(OptimisticLockingForm):
+    def _post_clean(self):
+        # The uniqueness constraint covers the derived conditions key, which is not a form field,
+        # so Django's form validation would skip it; check every constraint once the row is built.
+        super()._post_clean()
+        if not self.errors:
+            try:
+                self.instance.validate_constraints()
+            except ValidationError as exc:
+                self._update_errors(exc)
+
     class Meta:
         model = ThresholdValue
         fields = "__all__"  # noqa: DJ007

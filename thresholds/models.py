@@ -351,7 +351,11 @@ class ThresholdValue(models.Model):
             ("import_thresholdvalue", "Can import threshold values from spreadsheets"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(value__gte=0), name="threshold_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="threshold_value_not_negative",
+                violation_error_message="The value must be zero or more.",
+            ),
             models.CheckConstraint(
                 condition=Q(value_mg_kg__isnull=True) | Q(value_mg_kg__gte=0),
                 name="threshold_mg_kg_not_negative",
@@ -360,6 +364,7 @@ class ThresholdValue(models.Model):
                 condition=(Q(ph_min__isnull=True) | Q(ph_min__gte=0, ph_min__lte=14))
                 & (Q(ph_max__isnull=True) | Q(ph_max__gte=0, ph_max__lte=14)),
                 name="threshold_ph_within_0_14",
+                violation_error_message="pH must be between 0 and 14.",
             ),
             *[
                 models.CheckConstraint(
@@ -367,6 +372,7 @@ class ThresholdValue(models.Model):
                     | Q(**{f"{name}_max__isnull": True})
                     | Q(**{f"{name}_min__lte": F(f"{name}_max")}),
                     name=f"threshold_{name}_min_not_above_max",
+                    violation_error_message=f"{name} min must not be above {name} max.",
                 )
                 for name in ["ph", "clay", "toc", "cec"]
             ],
@@ -376,14 +382,20 @@ class ThresholdValue(models.Model):
                 & (Q(toc_min__isnull=True) | Q(toc_min__gte=0, toc_min__lte=100))
                 & (Q(toc_max__isnull=True) | Q(toc_max__gte=0, toc_max__lte=100)),
                 name="threshold_percentages_within_0_100",
+                violation_error_message="Clay and organic matter/TOC percentages must be between 0 and 100.",
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_from__lte=F("valid_to")),
                 name="threshold_valid_from_not_after_valid_to",
+                violation_error_message="Valid from must not be after valid to.",
             ),
             models.UniqueConstraint(
                 fields=["instrument", "pollutant", "land_use_label", "tier_label", "conditions_key"],
                 name="threshold_unique_per_instrument_and_conditions",
+                violation_error_message=(
+                    "This instrument already has a value for this pollutant, land-use label, tier label and "
+                    "conditions: edit that one, or tell them apart by their conditions."
+                ),
             ),
         ]
         indexes = [

@@ -163,3 +163,47 @@ def test_staff_without_the_curator_role_cannot_import(client):
 
     client.force_login(UserFactory(username="visitor", is_staff=True))
     assert client.get(reverse("admin:thresholds_import")).status_code == 403
+
+
+def test_a_duplicate_entered_in_the_admin_is_a_form_error_not_a_crash(curator_client):
+    existing = ThresholdValue.objects.filter(instrument__country__iso3="ITA").first()
+    url = reverse("admin:thresholds_thresholdvalue_add")
+    data = {
+        "instrument": existing.instrument_id,
+        "pollutant": existing.pollutant_id,
+        "pollutant_label": existing.pollutant_label,
+        "qualifier": existing.qualifier,
+        "value_text": "99",
+        "unit_label": existing.unit_label,
+        "unit": existing.unit_id,
+        "land_use": existing.land_use_id,
+        "land_use_label": existing.land_use_label,
+        "tier": existing.tier_id,
+        "tier_label": existing.tier_label,
+        "condition_text": existing.condition_text,
+        "status": "draft",
+        "verification": "unverified",
+    }
+    response = curator_client.post(url, data)
+    assert response.status_code == 200
+    assert "This instrument already has a value for this pollutant" in response.content.decode()
+    data["ph_min"], data["ph_max"] = "7", "6"
+    response = curator_client.post(url, data)
+    assert response.status_code == 200
+    assert "ph min must not be above ph max." in response.content.decode()
+
+
+def test_stale_unconfirmed_uploads_are_removed(curator_client):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    first = upload(curator_client, csv_bytes([row()]))
+    path = f"imports/pending/{first.context['token']}"
+    assert default_storage.exists(path)
+    later = timezone.now() + timedelta(days=2)
+    with mock.patch("thresholds.admin.timezone.now", return_value=later):
+        upload(curator_client, csv_bytes([row()]))
+    assert not default_storage.exists(path)
