@@ -299,6 +299,7 @@ class ThresholdValue(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_index=False,  # shown, never searched: an index would only slow down imports
     )
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     needs_review = models.BooleanField(
@@ -330,6 +331,7 @@ class ThresholdValue(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_index=False,  # shown, never searched: an index would only slow down imports
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -338,9 +340,27 @@ class ThresholdValue(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_index=False,  # shown, never searched: an index would only slow down imports
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History is read per value (by id) and by date; indexes on its other columns would only slow
+    # down every write.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        no_db_index=[
+            "instrument",
+            "pollutant",
+            "unit",
+            "land_use",
+            "tier",
+            "extraction",
+            "import_batch",
+            "adopted_from",
+            "created_by",
+            "updated_by",
+            "verified_by",
+        ],
+    )
     objects = ThresholdValueQuerySet.as_manager()
 
     class Meta:
@@ -421,10 +441,15 @@ class ThresholdValue(models.Model):
         if not self.pollutant_label and self.pollutant_id:
             self.pollutant_label = self.pollutant.name
         if PLAIN_DECIMAL.match(self.value_text or ""):
-            self.value = Decimal(self.value_text)
-            converted = self.unit.to_mg_kg(self.value) if self.unit_id else None
-            self.value_mg_kg = None if converted is None else converted.quantize(MG_KG_PLACES)
+            self.value, self.value_mg_kg = value_numbers(self.value_text, self.unit if self.unit_id else None)
         self.conditions_key = conditions_key_for(self)
+
+
+def value_numbers(value_text: str, unit: Unit | None) -> tuple[Decimal, Decimal | None]:
+    """The number a value as written stands for, and the same in mg/kg (None if it does not convert)."""
+    value = Decimal(value_text)
+    converted = unit.to_mg_kg(value) if unit else None
+    return value, None if converted is None else converted.quantize(MG_KG_PLACES)
 
 
 def conditions_key_for(value) -> str:

@@ -4,6 +4,7 @@ the survey call these, so each rule is written once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -11,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from reference.models import Country, Unit
 from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, plan_import
-from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
+from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue, value_numbers
 
 
 class ImportRejected(Exception):
@@ -109,8 +110,13 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
     existing = ThresholdValue.objects.in_bulk([row.existing_id for row in plan.rows if row.action == "update"])
     now = timezone.now()
     to_create, to_update = [], []
+    if connection.vendor == "postgresql":
+        new_rows = [row for row in plan.rows if row.action == "create"]
+        _copy_new_values(new_rows, instrument_ids=instrument_ids, units=units, batch=batch, user=user, reason=reason)
+        if progress and new_rows:
+            progress("written", len(new_rows))
     for row in plan.rows:
-        if row.action == "unchanged":
+        if row.action == "unchanged" or (row.action == "create" and connection.vendor == "postgresql"):
             continue
         if row.action == "create":
             value = ThresholdValue(instrument_id=instrument_ids[row.instrument], created_by=user)
@@ -130,12 +136,9 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
         (to_create if row.action == "create" else to_update).append(value)
 
     if to_create:
-        if connection.vendor == "postgresql":
-            _copy_with_history(to_create, user=user, reason=reason)
-        else:
-            bulk_create_with_history(
-                to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
-            )
+        bulk_create_with_history(
+            to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
+        )
         if progress:
             progress("written", len(to_create))
     if to_update:
@@ -162,33 +165,71 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
     return batch
 
 
-def _copy_with_history(values: list[ThresholdValue], *, user, reason: str) -> None:
-    """Insert new values and their "created" history records with PostgreSQL COPY.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    The same rows bulk_create_with_history would write, an order of magnitude faster. Primary keys
-    are drawn from the table's sequence first, so that history records can refer to them.
+
+def _copy_text(item) -> str:
+    """One field in PostgreSQL's COPY text format."""
+    if item is None:
+        return "\\N"
+    if isinstance(item, bool):
+        return "t" if item else "f"
+    if isinstance(item, str):
+        return item.translate(_COPY_ESCAPES)
+    if isinstance(item, datetime):
+        return item.isoformat()
+    return str(item)
+
+
+def _copy_new_values(rows: list, *, instrument_ids: dict, units: dict, batch: ImportBatch, user, reason: str) -> None:
+    """Insert the new values of an import, and their "created" history records, with PostgreSQL COPY.
+
+    The same rows bulk_create_with_history would write, built straight from the checked fields
+    instead of through model instances: an order of magnitude faster. Primary keys are drawn from
+    the table's sequence first, so that the history records can refer to them.
     """
-    table = ThresholdValue._meta.db_table
+    if not rows:
+        return
     now = timezone.now()
+    fields = ThresholdValue._meta.concrete_fields
+    defaults = {field.attname: field.get_default() for field in fields}
+    user_id = user.pk if user else None
+    defaults.update(
+        created_at=now, updated_at=now, created_by_id=user_id, updated_by_id=user_id, import_batch_id=batch.pk
+    )
+    columns = [field.attname for field in fields]
+    history = ThresholdValue.history.model
+    history_columns = [field.attname for field in history._meta.concrete_fields if field.attname in defaults]
+    history_extra = "\t" + "\t".join(_copy_text(item) for item in (now, reason, "+", user_id))
+    copied = ["pollutant_id", "conditions_key", *VALUE_FIELDS, *CREATE_ONLY_FIELDS]
+
+    # Columns whose text is the same on every row are rendered once.
+    varying = {"id", "instrument_id", "status", "value", "value_mg_kg", *copied}
+    constant_text = {name: _copy_text(item) for name, item in defaults.items() if name not in varying}
+
+    table = ThresholdValue._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(values)]
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
         )
-        for value, (new_id,) in zip(values, cursor.fetchall(), strict=True):
-            value.id, value.created_at, value.updated_at = new_id, now, now
-        columns = [field.attname for field in ThresholdValue._meta.concrete_fields]
+        ids = [new_id for (new_id,) in cursor.fetchall()]
+        lines, history_lines = [], []
+        for row, new_id in zip(rows, ids, strict=True):
+            fields_of_row = row.fields
+            text = dict(constant_text)
+            for name in copied:
+                text[name] = _copy_text(fields_of_row[name])
+            value, value_mg_kg = value_numbers(fields_of_row["value_text"], units[fields_of_row["unit_id"]])
+            text["id"], text["instrument_id"] = str(new_id), str(instrument_ids[row.instrument])
+            text["status"] = fields_of_row["status"] or ThresholdValue.Status.DRAFT
+            text["value"], text["value_mg_kg"] = str(value), _copy_text(value_mg_kg)
+            lines.append("\t".join([text[name] for name in columns]) + "\n")
+            history_lines.append("\t".join([text[name] for name in history_columns]) + history_extra + "\n")
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row([getattr(value, name) for name in columns])
-
-        history = ThresholdValue.history.model
-        own = {field.attname for field in ThresholdValue._meta.concrete_fields}
-        history_columns = [field.attname for field in history._meta.concrete_fields if field.attname in own]
-        extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-        extra_values = [now, reason, "+", user.pk if user else None]
-        with cursor.copy(f"COPY {history._meta.db_table} ({', '.join(history_columns + extra)}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row([getattr(value, name) for name in history_columns] + extra_values)
+            copy.write("".join(lines))
+        history_names = [*history_columns, "history_date", "history_change_reason", "history_type", "history_user_id"]
+        with cursor.copy(f"COPY {history._meta.db_table} ({', '.join(history_names)}) FROM STDIN") as copy:
+            copy.write("".join(history_lines))
 
 
 # ---- rollback ---------------------------------------------------------------------------------

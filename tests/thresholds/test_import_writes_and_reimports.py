@@ -114,3 +114,12 @@ def test_a_dry_run_writes_nothing(curator):
     result = threshold_import(file_name="v.csv", content=csv_bytes([row()]), user=curator, dry_run=True)
     assert result.plan.summary()["create"] == 1 and result.batch is None
     assert ThresholdValue.objects.count() == before
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(curator):
+    awkward = 'Tabelle 1\t"Spalte B"\nC:\\Daten\\boden.pdf \\N'
+    batch = import_rows([row(source_quote=awkward, condition="pH 6\\7")], user=curator).batch
+    value = ThresholdValue.objects.get(import_batch=batch)
+    assert value.source_quote == awkward and value.condition_text == "pH 6\\7"
+    assert value.history.get().source_quote == awkward
+    assert value.created_by == curator and value.version == 1 and value.verification == "unverified"
