@@ -390,7 +390,6 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         problem("unit", _unknown_unit_message(unit_text))
     fields["unit_label"] = unit_text
     fields["unit_id"] = unit.id if unit else None
-    fields["_unit"] = unit
 
     # Harmonised land use and tier, from a code or from the source's label.
     for kind, code_column, label_column, classes, codes in (
