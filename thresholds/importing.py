@@ -222,6 +222,7 @@ def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
     if not _check_header(plan, columns, sheet.header):
         return plan
 
+    unnamed = [index for index, name in enumerate(columns) if not name]
     lookups = Lookups()
     max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS
     seen: dict[tuple, int] = {}
@@ -242,8 +243,21 @@ def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
             )
             break
         record = {
-            name: unneutralise(cells[index].strip()) if index < len(cells) else "" for index, name in enumerate(columns)
+            name: unneutralise(cells[index].strip()) if index < len(cells) else ""
+            for index, name in enumerate(columns)
+            if name
         }
+        headless = [index + 1 for index in unnamed if index < len(cells) and cells[index].strip()]
+        if headless:
+            plan.problems.append(
+                Problem(
+                    number,
+                    f"column {headless[0]}",
+                    cells[headless[0] - 1][:80],
+                    f"a value in column {headless[0]}, which has no header: name the column or clear it.",
+                )
+            )
+            continue
         planned = _plan_row(plan, lookups, number, record)
         if planned is None:
             continue
@@ -278,7 +292,10 @@ def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bo
     if not any(header):
         plan.problems.append(Problem(1, "", "", "the first row must be a header row naming the columns."))
         return False
-    unknown = [original for original, name in zip(header, columns, strict=True) if name not in TEMPLATE_COLUMNS]
+    # Blank header cells (Excel often keeps a few to the right) are allowed while their column is empty.
+    unknown = [
+        original for original, name in zip(header, columns, strict=True) if name and name not in TEMPLATE_COLUMNS
+    ]
     if unknown:
         plan.problems.append(
             Problem(
@@ -289,7 +306,7 @@ def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bo
                 f"Allowed columns: {', '.join(TEMPLATE_COLUMNS)}.",
             )
         )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
         plan.problems.append(Problem(1, ", ".join(repeated), "", "column(s) given twice: " + ", ".join(repeated)))
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]

@@ -207,3 +207,21 @@ def test_stale_unconfirmed_uploads_are_removed(curator_client):
     with mock.patch("thresholds.admin.timezone.now", return_value=later):
         upload(curator_client, csv_bytes([row()]))
     assert not default_storage.exists(path)
+
+
+def test_a_curator_reverts_a_value_to_an_earlier_version(curator_client, curator):
+    from thresholds.services import record_save
+
+    value = ThresholdValue.objects.filter(instrument__country__iso3="KOR").first()
+    original = value.value_text
+    value.value_text = "999"
+    record_save(instance=value, user=curator, expected_version=value.version)
+    first = value.history.order_by("history_date").first()
+    url = reverse("admin:thresholds_thresholdvalue_simple_history", args=[value.pk, first.history_id])
+
+    response = curator_client.post(url, _form_data(curator_client.get(url)))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    value.refresh_from_db()
+    assert value.value_text == original and value.version == 3
+    assert value.history.count() == 3

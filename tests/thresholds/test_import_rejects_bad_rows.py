@@ -100,3 +100,24 @@ def test_one_bad_row_at_the_end_writes_nothing():
     assert [p.row for p in problems] == [7]
     after = (ThresholdValue.objects.count(), LegalInstrument.objects.count(), ImportBatch.objects.count())
     assert after == before
+
+
+def test_blank_header_cells_are_allowed_but_a_value_under_one_is_not():
+    import csv
+    import io
+
+    from thresholds.services import threshold_import
+
+    def content(extra_cell):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([*row(), "", ""])
+        writer.writerow([*row().values(), "", extra_cell])
+        return buffer.getvalue().encode()
+
+    assert threshold_import(file_name="v.csv", content=content(""), dry_run=True).plan.summary()["create"] == 1
+    with pytest.raises(ImportRejected) as raised:
+        threshold_import(file_name="v.csv", content=content("12"), dry_run=True)
+    [problem] = raised.value.plan.problems
+    assert (problem.row, problem.column) == (2, "column 9")
+    assert "which has no header" in problem.message
