@@ -27,16 +27,6 @@ def curator(db):
 
 
 @pytest.fixture
-def admin_user(db):
-    return UserFactory(username="admin", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def anonymous_client(client):
-    return client
-
-
-@pytest.fixture
 def other_curator(db):
     user = UserFactory(username="other-curator", is_staff=True)
     user.groups.add(Group.objects.get(name=CURATORS_GROUP))

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models import Count
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -120,9 +121,12 @@ class LegalInstrumentAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
     def title_short(self, obj):
         return obj.short_name or (obj.title[:90] + ("…" if len(obj.title) > 90 else ""))
 
-    @admin.display(description="values")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(value_count=Count("values"))
+
+    @admin.display(description="values", ordering="value_count")
     def value_count(self, obj):
-        return obj.values.count()
+        return obj.value_count
 
 
 @admin.register(ThresholdValue)
@@ -450,6 +454,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "unchanged_count",
     ]
     list_filter = ["status", "created_by"]
+    list_select_related = ["created_by"]
     search_fields = ["file_name", "sha256"]
     readonly_fields = [*(field.name for field in ImportBatch._meta.fields), "values_written"]
     actions = ["roll_back"]
@@ -491,6 +496,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 class LabelClassificationAdmin(admin.ModelAdmin):
     list_display = ["label", "kind", "land_use", "tier", "approximate", "note"]
     list_filter = ["kind", "land_use", "tier", "approximate"]
+    list_select_related = ["land_use", "tier"]
     search_fields = ["label", "note"]
 
 

@@ -106,16 +106,6 @@ class Problem:
 
 
 @dataclass
-class InstrumentKey:
-    country_id: int
-    jurisdiction: str
-    title: str
-
-    def as_tuple(self):
-        return (self.country_id, self.jurisdiction, self.title)
-
-
-@dataclass
 class PlannedRow:
     row: int
     instrument: tuple

@@ -73,11 +73,6 @@ class ImportBatch(models.Model):
         return f"import batch #{self.pk} ({self.file_name})"
 
 
-class LegalInstrumentQuerySet(models.QuerySet):
-    def in_force(self):
-        return self.filter(status=LegalInstrument.Status.IN_FORCE)
-
-
 class LegalInstrument(models.Model):
     """A law, regulation, standard, guideline or policy that sets threshold values."""
 
@@ -155,7 +150,6 @@ class LegalInstrument(models.Model):
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
-    objects = LegalInstrumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["country__name", "jurisdiction", "-year", "title"]
@@ -171,19 +165,6 @@ class LegalInstrument(models.Model):
     def __str__(self) -> str:
         label = self.short_name or self.title
         return f"{self.country.iso3}: {label[:120]}" + (f" ({self.year})" if self.year else "")
-
-
-class ThresholdValueQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=ThresholdValue.Status.PUBLISHED)
-
-    def for_country(self, iso3: str):
-        return self.filter(instrument__country__iso3=iso3.upper())
-
-    def with_related(self):
-        return self.select_related(
-            "instrument__country", "pollutant", "unit", "land_use", "tier", "extraction", "import_batch"
-        )
 
 
 # The fields that, with the instrument, pollutant and the source's labels, tell two values apart.
@@ -361,7 +342,6 @@ class ThresholdValue(models.Model):
             "verified_by",
         ],
     )
-    objects = ThresholdValueQuerySet.as_manager()
 
     class Meta:
         ordering = ["instrument", "pollutant__name", "land_use__sort_order", "tier__sort_order", "id"]

@@ -11,14 +11,9 @@ import csv
 import io
 from pathlib import Path
 
-import yaml
 from django.conf import settings
-from django.db import transaction
 
 from reference.cas import looks_like_cas
-from reference.models import LandUseClass, Tier
-from reference.text import match_key
-from thresholds.models import LabelClassification
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
 RESEARCH_CSV = Path(settings.BASE_DIR).parent / "shared" / "data" / "thresholds_seed.csv"
@@ -86,28 +81,3 @@ def seed_csv_text(rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-@transaction.atomic
-def labels_load(path: Path = SEED_DIR / "labels.yaml") -> int:
-    """Add the label classifications that are missing; curators' entries are left as they are."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    land_uses = {item.code: item for item in LandUseClass.objects.all()}
-    tiers = {item.code: item for item in Tier.objects.all()}
-    created = 0
-    for kind, classes in (("land_use", land_uses), ("tier", tiers)):
-        for entry in document.get(kind) or []:
-            target = classes[entry["class"]]
-            _, was_created = LabelClassification.objects.get_or_create(
-                kind=kind,
-                key=match_key(entry["label"]),
-                defaults={
-                    "label": entry["label"],
-                    "land_use": target if kind == "land_use" else None,
-                    "tier": target if kind == "tier" else None,
-                    "approximate": bool(entry.get("approximate")),
-                    "note": entry.get("note", ""),
-                },
-            )
-            created += was_created
-    return created

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+import yaml
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from reference.models import Country, Unit
+from reference.models import Country, LandUseClass, Tier, Unit
+from reference.text import match_key
 from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, plan_import
-from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue, value_numbers
+from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue, value_numbers
 
 
 class ImportRejected(Exception):
@@ -438,4 +441,29 @@ def instruments_load(*, entries: list[dict], user=None) -> int:
             successor.supersedes = by_title[entry["supersedes"]]
             successor._change_reason = "seed data"
             successor.save(update_fields=["supersedes"])
+    return created
+
+
+@transaction.atomic
+def label_classifications_load(*, path: Path) -> int:
+    """Add the label classifications that are missing; curators' entries are left as they are."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    land_uses = {item.code: item for item in LandUseClass.objects.all()}
+    tiers = {item.code: item for item in Tier.objects.all()}
+    created = 0
+    for kind, classes in (("land_use", land_uses), ("tier", tiers)):
+        for entry in document.get(kind) or []:
+            target = classes[entry["class"]]
+            _, was_created = LabelClassification.objects.get_or_create(
+                kind=kind,
+                key=match_key(entry["label"]),
+                defaults={
+                    "label": entry["label"],
+                    "land_use": target if kind == "land_use" else None,
+                    "tier": target if kind == "tier" else None,
+                    "approximate": bool(entry.get("approximate")),
+                    "note": entry.get("note", ""),
+                },
+            )
+            created += was_created
     return created

@@ -225,3 +225,28 @@ def test_a_curator_reverts_a_value_to_an_earlier_version(curator_client, curator
     value.refresh_from_db()
     assert value.value_text == original and value.version == 3
     assert value.history.count() == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/thresholds/legalinstrument/",
+        "/admin/thresholds/importbatch/",
+        "/admin/thresholds/labelclassification/",
+        "/admin/reference/pollutant/",
+        "/admin/reference/country/",
+    ],
+)
+def test_curator_lists_run_a_bounded_number_of_queries(curator_client, django_assert_max_num_queries, url):
+    with django_assert_max_num_queries(20):
+        response = curator_client.get(url)
+    assert response.status_code == 200
+
+
+def test_an_instrument_page_lists_its_values(curator_client):
+    from thresholds.models import LegalInstrument
+
+    instrument = LegalInstrument.objects.get(short_name="GB 36600-2018")
+    response = curator_client.get(reverse("admin:thresholds_legalinstrument_change", args=[instrument.pk]))
+    assert response.status_code == 200
+    assert len(response.context["inline_admin_formsets"][0].formset.forms) == 28

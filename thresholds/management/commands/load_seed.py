@@ -1,8 +1,8 @@
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
-from thresholds.seed import SEED_DIR, labels_load
-from thresholds.services import ImportRejected, instruments_load, threshold_import
+from thresholds.seed import SEED_DIR
+from thresholds.services import ImportRejected, instruments_load, label_classifications_load, threshold_import
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        labels = labels_load(SEED_DIR / "labels.yaml")
+        labels = label_classifications_load(path=SEED_DIR / "labels.yaml")
         entries = yaml.safe_load((SEED_DIR / "instruments.yaml").read_text(encoding="utf-8"))["instruments"]
         instruments = instruments_load(entries=entries)
         path = SEED_DIR / "thresholds.csv"
