@@ -3,8 +3,11 @@
 from rest_framework.routers import DefaultRouter
 
 from reference import api as reference_api
+from thresholds import api as thresholds_api
 
 router = DefaultRouter()
+router.register("thresholds", thresholds_api.ThresholdValueViewSet, basename="threshold")
+router.register("instruments", thresholds_api.LegalInstrumentViewSet, basename="instrument")
 router.register("countries", reference_api.CountryViewSet, basename="country")
 router.register("pollutants", reference_api.PollutantViewSet, basename="pollutant")
 router.register("units", reference_api.UnitViewSet, basename="unit")

@@ -62,3 +62,10 @@ def _text(item) -> str:
     if isinstance(item, Decimal):
         return format(item.normalize(), "f")
     return str(item)
+
+
+def export_rows_with_mg_kg(queryset) -> tuple[Iterator[list[str]], list[str]]:
+    """The template's columns plus the normalised value, for analysts. The import accepts the extra
+    column and recomputes it, so this export re-imports unchanged too."""
+    rows = queryset.order_by("id").values_list(*SOURCES.values(), "value_mg_kg").iterator(chunk_size=2000)
+    return ([_text(item) for item in row] for row in rows), [*TEMPLATE_COLUMNS, "value_mg_kg"]

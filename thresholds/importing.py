@@ -43,6 +43,8 @@ from thresholds.models import (
 from thresholds.spreadsheets import TEMPLATE_COLUMNS, UnsafeFile, read_sheet, unneutralise
 
 REQUIRED_COLUMNS = ["country", "instrument", "value", "unit"]
+# Columns exports add for readers; the import recomputes them from the value and the unit.
+DERIVED_COLUMNS = ["value_mg_kg"]
 QUALIFIERS = {
     "": "=",
     "=": "=",

@@ -1,0 +1,149 @@
+"""The threshold API as an analyst uses it: filters, cursor pages, CSV, and what anonymous clients see."""
+
+import csv
+import io
+
+import pytest
+
+from thresholds.models import ThresholdValue
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/thresholds/"
+
+
+def ids(response):
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_a_threshold_carries_the_documented_fields(client):
+    value = ThresholdValue.objects.get(
+        instrument__short_name="GB 15618-2018", pollutant__name="Cadmium", condition_text__startswith="5.5<pH<=6.5"
+    )
+    row = client.get(f"{URL}{value.id}/").json()
+    assert row["country"] == "CHN" and row["country_name"] == "China"
+    assert row["pollutant"] == {"id": value.pollutant_id, "name": "Cadmium", "cas": "7440-43-9", "group": "metal"}
+    assert row["value"] == value.value_text and row["unit"] == "mg/kg"
+    assert row["land_use"] == "agricultural" and row["tier"] == "precautionary"
+    assert row["tier_label"] == "risk screening"
+    assert row["conditions"]["ph_min"] == 5.5 and row["conditions"]["ph_max"] == 6.5
+    assert row["conditions"]["note"].startswith("5.5<pH<=6.5")
+    assert row["instrument"]["title"].startswith("GB 15618-2018") and row["instrument"]["year"] == 2018
+    assert row["url"].endswith(f"/api/v1/thresholds/{value.id}/")
+    assert set(row) >= {"id", "qualifier", "value_mg_kg", "basis", "source_url", "status", "verification", "updated_at"}
+
+
+def test_anonymous_clients_see_published_values_only(client, curator):
+    draft = ThresholdValue.objects.filter(instrument__country__iso3="ITA").first()
+    ThresholdValue.objects.filter(pk=draft.pk).update(status="draft")
+    assert client.get(f"{URL}{draft.id}/").status_code == 404
+    assert draft.id not in ids(client.get(URL, {"country": "ITA", "page_size": 1000}))
+    client.force_login(curator)
+    assert client.get(f"{URL}{draft.id}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"country": "DEU"}, 31),
+        ({"country": "DEU,ITA"}, 88),
+        ({"country": ["DEU", "ita"]}, 88),
+        ({"region": "Asia"}, 60 + 66 + 12),
+        ({"country": "DEU", "group": "metal"}, 27),
+        ({"pollutant": "Kadmium", "country": "DEU"}, 3),
+        ({"pollutant": "7440-43-9", "country": "ITA"}, 3),
+        # GB 15618 band 5.5<pH<=6.5, and the four GB 36600 values that depend on no pH.
+        ({"country": "CHN", "pollutant": "Cd", "ph": "6"}, 5),
+        ({"country": "KOR", "land_use": "industrial"}, 22),
+        ({"country": "NLD", "tier": "intervention"}, 19),
+        ({"country": "GBR", "texture": "sand"}, 0),
+        ({"country": "DEU", "texture": "sand"}, 9),
+        ({"instrument_status": "superseded", "country": "BRA"}, 56),
+        ({"country": "CAN", "value_mg_kg_min": "100"}, 7),
+        ({"country": "CAN", "value_mg_kg_max": "1"}, 7),
+        ({"year_min": "2019", "year_max": "2021"}, 27 + 31),
+        ({"q": "GB 36600"}, 28),
+        ({"q": "Kadmium", "country": "DEU"}, 3),
+        # aldrin, dieldrin, endrin, chlordane, DDT, alpha-, beta- and gamma-HCH; not DDD, DDE, alachlor, atrazine.
+        ({"pop": "true", "country": "ITA"}, 8),
+    ],
+)
+def test_filters(client, params, expected):
+    params = {**params, "page_size": 1000}
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"country": "XXX"},
+        {"land_use": "farm"},
+        {"ph": "15"},
+        {"ph": "acid"},
+        {"region": "Atlantis"},
+        {"updated_since": "yesterday"},
+        {"instrument": "abc"},
+        {"ordering": "colour"},
+        {"cursor": "not-a-cursor"},
+        {"page_size": "0"},
+        {"page_size": "ten"},
+        {"country": "DEU\x00"},
+    ],
+)
+def test_bad_filter_values_are_a_400_with_a_message(client, params):
+    response = client.get(URL, params)
+    assert response.status_code == 400
+    [(name, [message])] = response.json().items()
+    assert name == next(iter(params)) and message
+
+
+def test_cursor_pages_walk_the_whole_result_in_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    seen = []
+    url = f"{URL}?page_size=100"
+    while url:
+        with django_assert_max_num_queries(3):
+            response = client.get(url)
+        body = response.json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == ThresholdValue.objects.filter(status="published").count()
+    assert "count" not in body
+
+
+def test_page_size_is_capped(client):
+    assert len(client.get(URL, {"page_size": 5000}).json()["results"]) == 616
+
+
+def test_incremental_sync_with_updated_since(client):
+    latest = ThresholdValue.objects.order_by("-updated_at").first()
+    response = client.get(URL, {"updated_since": latest.updated_at.isoformat(), "page_size": 1000})
+    assert latest.id in ids(response)
+
+
+def test_csv_exports_the_whole_filtered_result(client):
+    response = client.get(URL, {"country": "JPN", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert lines[0][-1] == "value_mg_kg" and lines[0][0] == "country"
+    assert len(lines) - 1 == 12
+    by_accept = client.get(URL, {"country": "JPN"}, HTTP_ACCEPT="text/csv")
+    assert by_accept["Content-Type"].startswith("text/csv")
+
+
+def test_instruments_list_with_value_counts(client):
+    body = client.get("/api/v1/instruments/", {"page_size": 100}).json()
+    chinese = [row for row in body["results"] if row["short_name"] == "GB 36600-2018"]
+    assert chinese[0]["value_count"] == 28 and chinese[0]["country"] == "CHN"
+    superseded = client.get("/api/v1/instruments/", {"status": "superseded", "page_size": 100}).json()["results"]
+    assert {row["year"] for row in superseded} >= {1999, 2001}
+
+
+def test_openapi_schema_and_offline_docs(client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "/api/v1/thresholds/" in text and "value_mg_kg_min" in text and "updated_since" in text
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs and "cdn" not in docs.lower()
+    assert client.get("/api/redoc/").status_code == 200

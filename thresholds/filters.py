@@ -1,0 +1,133 @@
+"""Filters of the threshold API. Unknown codes and malformed values are a 400 with a message."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from reference.cas import looks_like_cas
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
+from reference.text import match_key
+from thresholds.models import LegalInstrument, ThresholdValue
+
+
+class CodeListField(forms.Field):
+    """Repeatable and comma-separated codes (?country=DEU,FRA&country=ITA), each checked."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, known, normalise=str.upper, **kwargs):
+        self.known, self.normalise = known, normalise
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        codes = [self.normalise(part.strip()) for item in value or [] for part in str(item).split(",") if part.strip()]
+        if not codes:
+            return []
+        allowed = set(self.known())
+        unknown = [code for code in codes if code not in allowed]
+        if unknown:
+            raise ValidationError(f"Unknown code(s): {', '.join(unknown)}.")
+        return codes
+
+
+class CodeListFilter(django_filters.Filter):
+    field_class = CodeListField
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class ThresholdFilter(django_filters.FilterSet):
+    country = CodeListFilter(
+        field_name="instrument__country__iso3",
+        known=lambda: Country.objects.values_list("iso3", flat=True),
+        help_text="ISO 3166 alpha-3 codes (EUU for the European Union); repeat or separate with commas.",
+    )
+    region = django_filters.ChoiceFilter(
+        field_name="instrument__country__m49_region", choices=Country.M49Region.choices, help_text="UN M49 region."
+    )
+    pollutant = django_filters.CharFilter(
+        method="filter_pollutant", help_text="Pollutant id, CAS number, or a name or synonym in any language."
+    )
+    group = django_filters.ChoiceFilter(field_name="pollutant__group", choices=Pollutant.Group.choices)
+    pop = django_filters.BooleanFilter(field_name="pollutant__is_pop", help_text="Stockholm Convention POPs.")
+    hhp = django_filters.BooleanFilter(field_name="pollutant__is_hhp", help_text="Highly Hazardous Pesticides.")
+    land_use = CodeListFilter(
+        field_name="land_use__code",
+        known=lambda: LandUseClass.objects.values_list("code", flat=True),
+        normalise=str.lower,
+        help_text="Harmonised land-use codes.",
+    )
+    tier = CodeListFilter(
+        field_name="tier__code",
+        known=lambda: Tier.objects.values_list("code", flat=True),
+        normalise=str.lower,
+        help_text="Harmonised tier codes.",
+    )
+    basis = django_filters.ChoiceFilter(choices=ThresholdValue.Basis.choices)
+    instrument = django_filters.NumberFilter(field_name="instrument_id", help_text="Instrument id.")
+    instrument_status = django_filters.ChoiceFilter(
+        field_name="instrument__status", choices=LegalInstrument.Status.choices
+    )
+    value_mg_kg_min = django_filters.NumberFilter(field_name="value_mg_kg", lookup_expr="gte")
+    value_mg_kg_max = django_filters.NumberFilter(field_name="value_mg_kg", lookup_expr="lte")
+    year_min = django_filters.NumberFilter(field_name="instrument__year", lookup_expr="gte")
+    year_max = django_filters.NumberFilter(field_name="instrument__year", lookup_expr="lte")
+    ph = django_filters.NumberFilter(
+        method="filter_ph",
+        min_value=0,
+        max_value=14,
+        help_text="Values whose pH band contains this pH (0-14), or that depend on no pH.",
+    )
+    texture = django_filters.ChoiceFilter(choices=ThresholdValue.Texture.choices)
+    extraction = CodeListFilter(
+        field_name="extraction__code",
+        known=lambda: ExtractionMethod.objects.values_list("code", flat=True),
+        normalise=str.lower,
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time, for incremental sync."
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", help_text="Words in pollutant names, synonyms, CAS numbers or instrument titles."
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[("id", "id"), ("updated_at", "updated_at"), ("value_mg_kg", "value_mg_kg")],
+        help_text="id (default), updated_at or value_mg_kg; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = ThresholdValue
+        fields: list[str] = []
+
+    def filter_pollutant(self, queryset, name, value):
+        text = value.strip()
+        if text.isdigit():
+            return queryset.filter(pollutant_id=int(text))
+        if looks_like_cas(text):
+            return queryset.filter(pollutant__cas_rn=text)
+        ids = PollutantSynonym.objects.filter(key=match_key(text)).values("pollutant_id")
+        return queryset.filter(pollutant_id__in=ids)
+
+    def filter_ph(self, queryset, name, value: Decimal):
+        return queryset.filter(
+            (Q(ph_min__isnull=True) | Q(ph_min__lte=value)) & (Q(ph_max__isnull=True) | Q(ph_max__gte=value))
+        )
+
+    def filter_text(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            synonyms = PollutantSynonym.objects.filter(name__icontains=word).values("pollutant_id")
+            queryset = queryset.filter(
+                Q(pollutant__name__icontains=word)
+                | Q(pollutant_id__in=synonyms)
+                | Q(pollutant__cas_rn=word)
+                | Q(instrument__title__icontains=word)
+                | Q(instrument__short_name__icontains=word)
+            )
+        return queryset

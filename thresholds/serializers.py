@@ -1,0 +1,119 @@
+"""How threshold values and instruments look in the API. Mapping only; the rules live in services."""
+
+from rest_framework import serializers
+
+from thresholds.models import LegalInstrument, ThresholdValue
+
+
+class PollutantBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    cas = serializers.CharField(source="cas_rn", allow_blank=True)
+    group = serializers.CharField()
+
+
+class InstrumentBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    api_url = serializers.HyperlinkedIdentityField(view_name="instrument-detail")
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    url = serializers.CharField(allow_blank=True, help_text="Where the legal text is published.")
+
+
+class ConditionsSerializer(serializers.Serializer):
+    ph_min = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True, coerce_to_string=False)
+    ph_max = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True, coerce_to_string=False)
+    texture = serializers.CharField(allow_blank=True)
+    clay_min = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+    clay_max = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+    toc_min = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+    toc_max = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+    cec_min = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True, coerce_to_string=False)
+    cec_max = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True, coerce_to_string=False)
+    crop = serializers.CharField(allow_blank=True)
+    depth = serializers.CharField(allow_blank=True)
+    extraction = serializers.CharField(source="extraction.code", allow_null=True, default=None)
+    note = serializers.CharField(source="condition_text", allow_blank=True)
+
+
+class ThresholdValueSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="threshold-detail")
+    country = serializers.CharField(source="instrument.country.iso3")
+    country_name = serializers.CharField(source="instrument.country.name")
+    jurisdiction = serializers.CharField(source="instrument.jurisdiction", allow_blank=True)
+    pollutant = PollutantBriefSerializer()
+    value = serializers.CharField(source="value_text", help_text='The number as the source writes it, e.g. "0.30".')
+    unit = serializers.CharField(source="unit_label", help_text="The unit as the source writes it.")
+    value_mg_kg = serializers.DecimalField(
+        max_digits=30,
+        decimal_places=12,
+        allow_null=True,
+        coerce_to_string=False,
+        normalize_output=True,
+        help_text="The value in mg/kg; null when the unit does not convert (e.g. Bq/kg, TEQ).",
+    )
+    land_use = serializers.CharField(source="land_use.code")
+    tier = serializers.CharField(source="tier.code")
+    conditions = ConditionsSerializer(source="*")
+    instrument = InstrumentBriefSerializer()
+
+    class Meta:
+        model = ThresholdValue
+        fields = [
+            "id",
+            "url",
+            "country",
+            "country_name",
+            "jurisdiction",
+            "pollutant",
+            "value",
+            "qualifier",
+            "unit",
+            "value_mg_kg",
+            "land_use",
+            "land_use_label",
+            "tier",
+            "tier_label",
+            "basis",
+            "conditions",
+            "instrument",
+            "source_url",
+            "status",
+            "verification",
+            "updated_at",
+        ]
+
+
+class LegalInstrumentSerializer(serializers.ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="instrument-detail")
+    country = serializers.CharField(source="country.iso3")
+    country_name = serializers.CharField(source="country.name")
+    supersedes = serializers.PrimaryKeyRelatedField(read_only=True)
+    value_count = serializers.IntegerField(read_only=True, help_text="Values of this instrument you can read.")
+
+    class Meta:
+        model = LegalInstrument
+        fields = [
+            "id",
+            "api_url",
+            "country",
+            "country_name",
+            "jurisdiction",
+            "title",
+            "title_en",
+            "short_name",
+            "instrument_type",
+            "binding",
+            "issuing_body",
+            "year",
+            "date_in_force",
+            "status",
+            "supersedes",
+            "url",
+            "faolex_id",
+            "language",
+            "notes",
+            "value_count",
+            "updated_at",
+        ]
