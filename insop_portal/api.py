@@ -8,7 +8,7 @@ from thresholds import api as thresholds_api
 router = DefaultRouter()
 router.register("thresholds", thresholds_api.ThresholdValueViewSet, basename="threshold")
 router.register("instruments", thresholds_api.LegalInstrumentViewSet, basename="instrument")
-router.register("countries", reference_api.CountryViewSet, basename="country")
+router.register("countries", thresholds_api.CountryCoverageViewSet, basename="country")
 router.register("pollutants", reference_api.PollutantViewSet, basename="pollutant")
 router.register("units", reference_api.UnitViewSet, basename="unit")
 router.register("land-uses", reference_api.LandUseClassViewSet, basename="land-use")

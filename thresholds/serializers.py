@@ -1,7 +1,9 @@
 """How threshold values and instruments look in the API. Mapping only; the rules live in services."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reference.serializers import CountrySerializer
 from thresholds.models import LegalInstrument, ThresholdValue
 
 
@@ -117,3 +119,21 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
             "value_count",
             "updated_at",
         ]
+
+
+class CoverageSerializer(serializers.Serializer):
+    instruments = serializers.IntegerField()
+    values = serializers.IntegerField()
+    values_by_group = serializers.DictField(child=serializers.IntegerField(), help_text="Pollutant group → values.")
+
+
+class CountryCoverageSerializer(CountrySerializer):
+    coverage = serializers.SerializerMethodField()
+
+    class Meta(CountrySerializer.Meta):
+        fields = [*CountrySerializer.Meta.fields, "coverage"]
+
+    @extend_schema_field(CoverageSerializer)
+    def get_coverage(self, country) -> dict:
+        empty = {"instruments": 0, "values": 0, "values_by_group": {}}
+        return self.context["coverage"].get(country.id, empty)

@@ -94,8 +94,10 @@ def test_filters(client, params, expected):
 def test_bad_filter_values_are_a_400_with_a_message(client, params):
     response = client.get(URL, params)
     assert response.status_code == 400
-    [(name, [message])] = response.json().items()
-    assert name == next(iter(params)) and message
+    body = response.json()
+    assert (body["status"], body["code"]) == (400, "invalid")
+    [(name, [message])] = body["errors"].items()
+    assert name == next(iter(params)) and message in body["detail"]
 
 
 def test_cursor_pages_walk_the_whole_result_in_a_bounded_number_of_queries(client, django_assert_max_num_queries):
@@ -147,3 +149,73 @@ def test_openapi_schema_and_offline_docs(client):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
     assert client.get("/api/redoc/").status_code == 200
+
+
+def test_every_error_has_one_shape(client):
+    missing = client.get(f"{URL}999999999/").json()
+    assert missing == {"status": 404, "code": "not_found", "detail": missing["detail"], "errors": {}}
+    assert client.post(URL, {}).json()["status"] in (401, 403)
+
+
+def test_details_have_an_etag_and_answer_304_when_unchanged(client, curator):
+    from thresholds.services import record_save
+
+    value = ThresholdValue.objects.filter(instrument__country__iso3="AUS").first()
+    first = client.get(f"{URL}{value.id}/")
+    assert first["ETag"] == f'"thresholdvalue-{value.id}-v1"' and first["Last-Modified"]
+    assert first["Cache-Control"] == "public, max-age=60"
+    assert client.get(f"{URL}{value.id}/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    value.notes = "checked"
+    record_save(instance=value, user=curator, expected_version=value.version)
+    changed = client.get(f"{URL}{value.id}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_lists_have_an_etag_too(client):
+    first = client.get(URL, {"country": "DNK"})
+    assert first["ETag"]
+    assert client.get(URL, {"country": "DNK"}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_countries_report_their_coverage_per_pollutant_group(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/v1/countries/", {"limit": 300}).json()
+    by_code = {row["iso3"]: row for row in body["results"]}
+    assert by_code["DEU"]["coverage"] == {
+        "instruments": 2,
+        "values": 31,
+        "values_by_group": {"metal": 27, "pah": 2, "pcb": 2},
+    }
+    assert by_code["FRA"]["coverage"] == {"instruments": 0, "values": 0, "values_by_group": {}}
+    japan = client.get("/api/v1/countries/JPN/").json()
+    assert japan["coverage"]["values"] == 12 and japan["coverage"]["instruments"] == 3
+
+
+def test_throttling_answers_429_with_retry_after(client, settings):
+    from django.core.cache import cache
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    cache.clear()
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "3/min"}
+    original = AnonRateThrottle.THROTTLE_RATES
+    AnonRateThrottle.THROTTLE_RATES = rates
+    try:
+        statuses = [client.get("/api/v1/tiers/").status_code for _ in range(4)]
+        limited = client.get("/api/v1/tiers/")
+    finally:
+        AnonRateThrottle.THROTTLE_RATES = original
+        cache.clear()
+    assert statuses[:3] == [200, 200, 200] and statuses[3] == 429
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert limited.json()["code"] == "throttled"
+
+
+def test_the_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    schema = (tmp_path / "schema.yaml").read_text(encoding="utf-8")
+    assert "ErrorSchema" not in schema and "Error:" in schema
+    assert "'429':" in schema
