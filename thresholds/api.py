@@ -1,12 +1,15 @@
 """The threshold API: read for everyone (published values), drafts too for curators; CSV export."""
 
+import re
+
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import renderers, viewsets
+from rest_framework import exceptions, permissions, renderers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from insop_portal.api_errors import ErrorSerializer
@@ -16,7 +19,19 @@ from thresholds.exports import export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.selectors import country_coverage, thresholds_visible_to, user_sees_drafts
-from thresholds.serializers import CountryCoverageSerializer, LegalInstrumentSerializer, ThresholdValueSerializer
+from thresholds.serializers import (
+    CountryCoverageSerializer,
+    LegalInstrumentSerializer,
+    ThresholdValueSerializer,
+    ThresholdWriteSerializer,
+)
+from thresholds.services import (
+    ConcurrentEdit,
+    ImportRejected,
+    threshold_create,
+    threshold_update,
+    threshold_withdraw,
+)
 from thresholds.spreadsheets import csv_stream
 
 
@@ -58,12 +73,72 @@ def record_etag(record) -> str:
     return f'"{type(record).__name__.lower()}-{record.pk}-v{record.version}"'
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = "Send the record's ETag in If-Match, so that you never overwrite a change you have not seen."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_code = "precondition_failed"
+
+
+ETAG_VERSION = re.compile(r'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>\d+)-v(?P<version>\d+)"$')
+
+
+def expected_version(request, record) -> int:
+    """The version the client last saw, from If-Match; 428 without it, 412 when it is stale."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    match = ETAG_VERSION.match(header.strip())
+    if not match or int(match["pk"]) != record.pk:
+        raise PreconditionFailed(f"If-Match {header} is not an ETag of this record; GET it first.")
+    if int(match["version"]) != record.version:
+        raise PreconditionFailed(
+            f"The record changed since your copy (now {record_etag(record)}): GET it again and reapply your change."
+        )
+    return int(match["version"])
+
+
+class CuratorsWrite(permissions.DjangoModelPermissionsOrAnonReadOnly):
+    """Anyone reads; writing needs the model permission (the Curators group has it)."""
+
+
+def _problems_as_validation_error(rejected: ImportRejected) -> exceptions.ValidationError:
+    errors: dict[str, list[str]] = {}
+    for problem in rejected.plan.problems:
+        errors.setdefault(problem.column or "non_field_errors", []).append(problem.message)
+    return exceptions.ValidationError(errors)
+
+
+WRITE_ERRORS = {**ERRORS, 401: ErrorSerializer, 403: ErrorSerializer, 412: ErrorSerializer, 428: ErrorSerializer}
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True, description="The record's ETag.")
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[FORMAT_PARAMETER], responses={200: ThresholdValueSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(responses={200: ThresholdValueSerializer, **ERRORS}),
+    create=extend_schema(request=ThresholdWriteSerializer, responses={201: ThresholdValueSerializer, **WRITE_ERRORS}),
+    partial_update=extend_schema(
+        request=ThresholdWriteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ThresholdValueSerializer, **WRITE_ERRORS},
+    ),
+    withdraw=extend_schema(
+        request=None, parameters=[IF_MATCH], responses={200: ThresholdValueSerializer, **WRITE_ERRORS}
+    ),
 )
-class ThresholdValueViewSet(CachingMixin, viewsets.ReadOnlyModelViewSet):
-    """Threshold values. Anonymous clients see published values; curators also see drafts and withdrawn ones."""
+class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
+    """Threshold values. Anonymous clients see published values; curators also see drafts and withdrawn ones.
+
+    Curators write with the import template's columns (see the import guide): the same checks apply.
+    Changes need If-Match with the value's ETag.
+    """
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [CuratorsWrite]
 
     serializer_class = ThresholdValueSerializer
     filterset_class = ThresholdFilter
@@ -84,11 +159,56 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
-        value = self.get_object()
-        response = Response(self.get_serializer(value).data)
+        return self._representation(self.get_object())
+
+    def _representation(self, value, status_code=status.HTTP_200_OK):
+        value = self.get_queryset().get(pk=value.pk)
+        response = Response(self.get_serializer(value).data, status=status_code)
         response["ETag"] = record_etag(value)
         response["Last-Modified"] = http_date(value.updated_at.timestamp())
         return response
+
+    def _record(self, request) -> dict:
+        serializer = ThresholdWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def create(self, request, *args, **kwargs):
+        try:
+            value = threshold_create(record=self._record(request), user=request.user)
+        except ImportRejected as rejected:
+            raise _problems_as_validation_error(rejected) from rejected
+        response = self._representation(value, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    def partial_update(self, request, *args, **kwargs):
+        value = self.get_object()
+        version = expected_version(request, value)
+        changes = self._record(request)
+        if "status" in changes and not request.user.has_perm("thresholds.publish_thresholdvalue"):
+            raise exceptions.PermissionDenied("Changing a value's status needs the permission to publish.")
+        try:
+            value = threshold_update(value=value, changes=changes, user=request.user, expected_version=version)
+        except ImportRejected as rejected:
+            raise _problems_as_validation_error(rejected) from rejected
+        except ConcurrentEdit as exc:
+            raise PreconditionFailed(str(exc)) from exc
+        return self._representation(value)
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a value: it stays in the database and its history, but is no longer public."""
+        if not request.user.has_perm("thresholds.publish_thresholdvalue"):
+            raise exceptions.PermissionDenied("Withdrawing a value needs the permission to publish.")
+        value = self.get_object()
+        try:
+            value = threshold_withdraw(
+                value=value, user=request.user, expected_version=expected_version(request, value)
+            )
+        except ConcurrentEdit as exc:
+            raise PreconditionFailed(str(exc)) from exc
+        return self._representation(value)
 
 
 @extend_schema_view(

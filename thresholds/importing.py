@@ -210,15 +210,30 @@ def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
         plan.problems.append(Problem(0, "", "", f"{file_name}: the file could not be read ({exc})."))
         return plan
 
-    columns = [match_key(name).replace(" ", "_") for name in sheet.header]
-    if not _check_header(plan, columns, sheet.header):
+    return _plan_rows(plan, sheet.header, sheet.rows, progress=progress)
+
+
+def plan_record(record: dict[str, object]) -> ImportPlan:
+    """Check and match one value given as a mapping of the template's columns (the API's input).
+
+    The same checks as a spreadsheet row, so a value is valid or not whichever way it arrives.
+    """
+    header = [str(name) for name in record]
+    cells = ["" if item is None else str(item) for item in record.values()]
+    plan = ImportPlan(file_name="API request", sha256="")
+    return _plan_rows(plan, header, iter([cells]))
+
+
+def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> ImportPlan:
+    columns = [match_key(name).replace(" ", "_") for name in header]
+    if not _check_header(plan, columns, header):
         return plan
 
     unnamed = [index for index, name in enumerate(columns) if not name]
     lookups = Lookups()
     max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS
     seen: dict[tuple, int] = {}
-    for number, cells in enumerate(sheet.rows, start=2):
+    for number, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue
         plan.rows_total += 1
@@ -275,7 +290,7 @@ def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
         plan.rows.append(planned)
 
     if plan.rows_total == 0 and not plan.problems:
-        plan.problems.append(Problem(0, "", "", f"{file_name}: the file has a header but no rows."))
+        plan.problems.append(Problem(0, "", "", f"{plan.file_name}: the file has a header but no rows."))
     _compare_with_database(plan)
     return plan
 

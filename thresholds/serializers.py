@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from reference.serializers import CountrySerializer
 from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
 
 class PollutantBriefSerializer(serializers.Serializer):
@@ -137,3 +138,22 @@ class CountryCoverageSerializer(CountrySerializer):
     def get_coverage(self, country) -> dict:
         empty = {"instruments": 0, "values": 0, "values_by_group": {}}
         return self.context["coverage"].get(country.id, empty)
+
+
+class ThresholdWriteSerializer(serializers.Serializer):
+    """A value in the import template's columns; every column is optional here, the import's checks
+    say what is missing. Send numbers as strings to keep them as written ("0.30")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for column in TEMPLATE_COLUMNS:
+            self.fields[column] = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(TEMPLATE_COLUMNS))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [f"Unknown column; allowed: {', '.join(TEMPLATE_COLUMNS)}."] for name in unknown}
+                )
+        return super().to_internal_value(data)

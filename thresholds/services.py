@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from reference.models import Country, LandUseClass, Tier, Unit
 from reference.text import match_key
-from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, plan_import
+from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, Problem, plan_import, plan_record
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue, value_numbers
 
 
@@ -467,3 +467,75 @@ def label_classifications_load(*, path: Path) -> int:
             )
             created += was_created
     return created
+
+
+# ---- single values through the API ------------------------------------------------------------
+
+
+def _single_row(record: dict):
+    plan = plan_record(record)
+    if not plan.ok:
+        raise ImportRejected(plan)
+    [row] = plan.rows
+    return plan, row
+
+
+def _instrument_of(plan: ImportPlan, row, user) -> LegalInstrument:
+    planned = plan.instruments[row.instrument]
+    if planned.existing_id:
+        return LegalInstrument.objects.get(pk=planned.existing_id)
+    instrument = LegalInstrument(
+        country_id=planned.country_id,
+        jurisdiction=planned.jurisdiction,
+        title=planned.title,
+        year=planned.year,
+        status=planned.status or LegalInstrument.Status.IN_FORCE,
+        url=planned.url,
+    )
+    record_save(instance=instrument, user=user, reason="created through the API")
+    return instrument
+
+
+def _refuse(plan: ImportPlan, column: str, message: str):
+    plan.problems.append(Problem(0, column, "", message))
+    raise ImportRejected(plan)
+
+
+@transaction.atomic
+def threshold_create(*, record: dict, user) -> ThresholdValue:
+    """Create one value from the import template's columns, with the import's checks."""
+    plan, row = _single_row(record)
+    if row.existing_id:
+        _refuse(plan, "", f"this value already exists as #{row.existing_id}: update that one instead.")
+    value = ThresholdValue(instrument=_instrument_of(plan, row, user), pollutant_id=row.fields["pollutant_id"])
+    for name in [*VALUE_FIELDS, *CREATE_ONLY_FIELDS]:
+        setattr(value, name, row.fields[name])
+    value.status = row.fields["status"] or ThresholdValue.Status.DRAFT
+    record_save(instance=value, user=user, reason="created through the API")
+    return value
+
+
+@transaction.atomic
+def threshold_update(*, value: ThresholdValue, changes: dict, user, expected_version: int) -> ThresholdValue:
+    """Change some columns of one value; the rest stay as they are. Refused if the value moved on."""
+    from thresholds.exports import SOURCES, export_rows
+
+    check_version(model=ThresholdValue, pk=value.pk, expected_version=expected_version)
+    [current] = export_rows(ThresholdValue.objects.filter(pk=value.pk))
+    plan, row = _single_row({**dict(zip(SOURCES, current, strict=True)), **changes})
+    if row.existing_id not in (None, value.pk):
+        _refuse(plan, "", f"value #{row.existing_id} already has this instrument, pollutant, labels and conditions.")
+    value.refresh_from_db()
+    value.instrument, value.pollutant_id = _instrument_of(plan, row, user), row.fields["pollutant_id"]
+    for name in VALUE_FIELDS:
+        setattr(value, name, row.fields[name])
+    value.status = row.fields["status"] or value.status
+    record_save(instance=value, user=user, expected_version=expected_version, reason="updated through the API")
+    return value
+
+
+@transaction.atomic
+def threshold_withdraw(*, value: ThresholdValue, user, expected_version: int) -> ThresholdValue:
+    value.status = ThresholdValue.Status.WITHDRAWN
+    record_save(instance=value, user=user, expected_version=expected_version, reason="withdrawn through the API")
+    return value

@@ -1,0 +1,100 @@
+"""Curators write through the API with the import's columns and checks; If-Match keeps them from
+overwriting each other; anonymous clients cannot write."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tests.factories import PASSWORD
+from tests.thresholds.helpers import row
+from thresholds.models import ThresholdValue
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/thresholds/"
+
+
+@pytest.fixture
+def api(client, curator):
+    token = Token.objects.create(user=curator)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    return client
+
+
+def post(client, data):
+    return client.post(URL, data, content_type="application/json")
+
+
+def patch(client, url, data, etag=None):
+    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    return client.patch(url, data, content_type="application/json", **headers)
+
+
+def test_a_curator_gets_a_token_with_username_and_password(client, curator):
+    response = client.post("/api/v1/auth/token/", {"username": "curator", "password": PASSWORD})
+    assert response.status_code == 200 and len(response.json()["token"]) == 40
+
+
+def test_anonymous_clients_cannot_write(client):
+    assert post(client, row()).status_code == 401
+    value = ThresholdValue.objects.first()
+    assert patch(client, f"{URL}{value.id}/", {"notes": "x"}, '"thresholdvalue-1-v1"').status_code == 401
+
+
+def test_a_curator_creates_a_value_with_the_import_columns(api, curator):
+    response = post(api, row(value="0.30", condition="pH<=5.5"))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["value"] == "0.30" and body["status"] == "draft" and body["conditions"]["ph_max"] == 5.5
+    assert response["Location"] == body["url"] and response["ETag"].endswith('-v1"')
+    value = ThresholdValue.objects.get(pk=body["id"])
+    assert value.history.get().history_user == curator
+
+
+def test_bad_values_get_the_imports_messages_by_column(api):
+    response = post(api, row(pollutant="Cadmum", unit="mg/l"))
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid"
+    assert 'did you mean "Cadmium"' in body["errors"]["pollutant"][0]
+    assert "not a mass fraction" in body["errors"]["unit"][0]
+    assert post(api, {**row(), "colour": "red"}).json()["errors"]["colour"]
+
+
+def test_creating_an_existing_value_is_refused(api):
+    assert post(api, row()).status_code == 201
+    response = post(api, row())
+    assert response.status_code == 400 and "already exists" in response.json()["detail"]
+
+
+def test_updates_need_the_current_etag(api):
+    created = post(api, row())
+    url, etag = created.json()["url"], created["ETag"]
+
+    assert patch(api, url, {"value": "0.5"}).status_code == 428
+    updated = patch(api, url, {"value": "0.5"}, etag)
+    assert updated.status_code == 200 and updated.json()["value"] == "0.5"
+    assert updated["ETag"] != etag
+
+    stale = patch(api, url, {"value": "0.6"}, etag)
+    assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
+    assert ThresholdValue.objects.get(pk=created.json()["id"]).value_text == "0.5"
+
+
+def test_an_update_is_checked_like_an_import_row(api):
+    created = post(api, row())
+    response = patch(api, created.json()["url"], {"ph_min": "7", "ph_max": "6"}, created["ETag"])
+    assert response.status_code == 400 and response.json()["errors"]["ph_min"] == ["ph_min 7 is above ph_max 6."]
+
+
+def test_withdrawing_keeps_the_value_and_its_history(api):
+    created = post(api, row(status="published"))
+    url = created.json()["url"]
+    response = api.post(f"{url}withdraw/", HTTP_IF_MATCH=created["ETag"])
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    value = ThresholdValue.objects.get(pk=created.json()["id"])
+    assert [h.status for h in value.history.order_by("history_date")] == ["published", "withdrawn"]
+
+
+def test_staff_without_the_curator_role_cannot_write(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="reader", is_staff=True))
+    assert post(client, row()).status_code == 403
