@@ -8,16 +8,9 @@ about the request as a whole (not found, not allowed, throttled…).
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler
-
-
-class ErrorSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 def api_exception_handler(exc, context):
@@ -58,3 +51,55 @@ def _flatten(value):
             yield from _flatten(item)
     else:
         yield value
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every API error: the HTTP status, a short code, a message, and the faulty fields.",
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["status", "code", "detail", "errors"],
+}
+ERROR_STATUSES = {
+    "400": "Invalid parameters or body; `errors` names each faulty one.",
+    "401": "Not authenticated.",
+    "403": "Not allowed.",
+    "404": "Not found.",
+    "405": "Method not allowed.",
+    "406": "The requested format is not available.",
+    "415": "Unsupported media type.",
+    "429": "Too many requests; retry after the number of seconds in Retry-After.",
+}
+CHANGE_STATUSES = {
+    "412": "If-Match does not match the record's current ETag.",
+    "428": "If-Match is required.",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular hook: the error shape, and the statuses it comes with, on every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            statuses = dict(ERROR_STATUSES)
+            if method in ("patch", "put", "delete") or operation.get("operationId", "").endswith("withdraw_create"):
+                statuses.update(CHANGE_STATUSES)
+            for code, description in statuses.items():
+                operation["responses"].setdefault(code, {"description": description, "content": reference})
+    return result
+
+
+def not_found(request, exception=None):
+    """404 for addresses no route matches: JSON in the error shape under /api/, the usual page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = {"status": 404, "code": "not_found", "detail": "No API resource at this address.", "errors": {}}
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)

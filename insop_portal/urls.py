@@ -19,3 +19,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler404 = "insop_portal.api_errors.not_found"

@@ -15,12 +15,14 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Country.objects.order_by("iso3")
     serializer_class = CountrySerializer
     lookup_field = "iso3"
+    lookup_value_regex = "[^/]+"
     filterset_fields = ["kind", "m49_region", "gsp_partnership", "un_member"]
 
 
 class PollutantViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Pollutant.objects.prefetch_related("synonyms", "members").order_by("name")
     serializer_class = PollutantSerializer
+    lookup_value_regex = "[^/]+"
     filterset_fields = ["group", "is_pop", "is_obsolete_pesticide", "is_hhp", "cas_rn"]
 
 
@@ -35,6 +37,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 class HarmonisedClassViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = HarmonisedClassSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     pagination_class = None
 
 

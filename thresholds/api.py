@@ -7,12 +7,12 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from insop_portal.api_errors import ErrorSerializer
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
 from thresholds.exports import export_rows_with_mg_kg
@@ -49,9 +49,6 @@ class CSVRenderer(renderers.BaseRenderer):
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="csv exports the whole filtered result, not one page."
 )
-
-
-ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
 
 
 class CachingMixin:
@@ -113,22 +110,25 @@ def _problems_as_validation_error(rejected: ImportRejected) -> exceptions.Valida
     return exceptions.ValidationError(errors)
 
 
-WRITE_ERRORS = {**ERRORS, 401: ErrorSerializer, 403: ErrorSerializer, 412: ErrorSerializer, 428: ErrorSerializer}
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True, description="The record's ETag.")
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[FORMAT_PARAMETER], responses={200: ThresholdValueSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: ThresholdValueSerializer, **ERRORS}),
-    create=extend_schema(request=ThresholdWriteSerializer, responses={201: ThresholdValueSerializer, **WRITE_ERRORS}),
+    list=extend_schema(
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): ThresholdValueSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    ),
+    retrieve=extend_schema(responses={200: ThresholdValueSerializer}),
+    create=extend_schema(request=ThresholdWriteSerializer, responses={201: ThresholdValueSerializer}),
     partial_update=extend_schema(
         request=ThresholdWriteSerializer,
         parameters=[IF_MATCH],
-        responses={200: ThresholdValueSerializer, **WRITE_ERRORS},
+        responses={200: ThresholdValueSerializer},
     ),
-    withdraw=extend_schema(
-        request=None, parameters=[IF_MATCH], responses={200: ThresholdValueSerializer, **WRITE_ERRORS}
-    ),
+    withdraw=extend_schema(request=None, parameters=[IF_MATCH], responses={200: ThresholdValueSerializer}),
 )
 class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     """Threshold values. Anonymous clients see published values; curators also see drafts and withdrawn ones.
@@ -139,6 +139,19 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [CuratorsWrite]
+    lookup_value_regex = "[^/]+"
+
+    def get_renderers(self):
+        # Only the list exports CSV; elsewhere ?format=csv is simply not available (404).
+        renderers_ = super().get_renderers()
+        return renderers_ if self.action == "list" else [r for r in renderers_ if r.format != "csv"]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are always JSON in the one error shape, even when CSV was asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and renderer is not None and renderer.format == "csv":
+            request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
 
     serializer_class = ThresholdValueSerializer
     filterset_class = ThresholdFilter
@@ -212,12 +225,13 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: LegalInstrumentSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: LegalInstrumentSerializer, **ERRORS}),
+    list=extend_schema(responses={200: LegalInstrumentSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: LegalInstrumentSerializer}),
 )
 class LegalInstrumentViewSet(CachingMixin, viewsets.ReadOnlyModelViewSet):
     """Laws, regulations, standards and guidelines that set threshold values."""
 
+    lookup_value_regex = "[^/]+"
     serializer_class = LegalInstrumentSerializer
     pagination_class = StableCursorPagination
     filterset_fields = ["status", "instrument_type", "binding", "year"]
@@ -228,8 +242,8 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: CountryCoverageSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: CountryCoverageSerializer, **ERRORS}),
+    list=extend_schema(responses={200: CountryCoverageSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: CountryCoverageSerializer}),
 )
 class CountryCoverageViewSet(CachingMixin, CountryViewSet):
     """Countries and territories (ISO 3166-1, plus EUU), with how many instruments and values each has."""

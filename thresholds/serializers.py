@@ -92,7 +92,7 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="instrument-detail")
     country = serializers.CharField(source="country.iso3")
     country_name = serializers.CharField(source="country.name")
-    supersedes = serializers.PrimaryKeyRelatedField(read_only=True)
+    supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     value_count = serializers.IntegerField(read_only=True, help_text="Values of this instrument you can read.")
 
     class Meta:

@@ -219,3 +219,17 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
     schema = (tmp_path / "schema.yaml").read_text(encoding="utf-8")
     assert "ErrorSchema" not in schema and "Error:" in schema
     assert "'429':" in schema
+
+
+def test_unknown_api_addresses_and_ids_answer_404_in_the_error_shape(client):
+    for path in ["/api/v1/nothing-here/", f"{URL}1.5e-3/", f"{URL}abc/", "/api/v1/land-uses/Þø/"]:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["code"] == "not_found", path
+
+
+def test_csv_errors_are_json_and_csv_is_only_for_lists(client):
+    error = client.get(URL, {"format": "csv", "country": "XXX"})
+    assert error.status_code == 400 and error["Content-Type"] == "application/json"
+    value = ThresholdValue.objects.first()
+    assert client.get(f"{URL}{value.id}/", {"format": "csv"}).status_code == 404
