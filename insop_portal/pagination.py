@@ -1,5 +1,5 @@
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
 
 class StableCursorPagination(CursorPagination):
@@ -28,3 +28,19 @@ class StableCursorPagination(CursorPagination):
             return super().decode_cursor(request)
         except NotFound as exc:
             raise ValidationError({"cursor": ["Invalid cursor: follow the next or previous link of a page."]}) from exc
+
+
+class BoundedLimitOffsetPagination(LimitOffsetPagination):
+    """limit/offset pages for the short code lists; an offset past any real list is a 400, not a crash."""
+
+    default_limit = 100
+    max_limit = 1000
+    max_offset = 1_000_000
+
+    def get_offset(self, request):
+        raw = request.query_params.get(self.offset_query_param)
+        if raw is None:
+            return 0
+        if not raw.isdigit() or int(raw) > self.max_offset:
+            raise ValidationError({"offset": [f"offset must be a whole number from 0 to {self.max_offset}."]})
+        return int(raw)

@@ -70,14 +70,25 @@ class ThresholdFilter(django_filters.FilterSet):
         help_text="Harmonised tier codes.",
     )
     basis = django_filters.ChoiceFilter(choices=ThresholdValue.Basis.choices)
-    instrument = django_filters.NumberFilter(field_name="instrument_id", help_text="Instrument id.")
+    # Bounds keep absurd numbers from reaching the database (SQLite cannot hold them): a 400 instead.
+    instrument = django_filters.NumberFilter(
+        field_name="instrument_id", min_value=1, max_value=2**63 - 1, decimal_places=0, help_text="Instrument id."
+    )
     instrument_status = django_filters.ChoiceFilter(
         field_name="instrument__status", choices=LegalInstrument.Status.choices
     )
-    value_mg_kg_min = django_filters.NumberFilter(field_name="value_mg_kg", lookup_expr="gte")
-    value_mg_kg_max = django_filters.NumberFilter(field_name="value_mg_kg", lookup_expr="lte")
-    year_min = django_filters.NumberFilter(field_name="instrument__year", lookup_expr="gte")
-    year_max = django_filters.NumberFilter(field_name="instrument__year", lookup_expr="lte")
+    value_mg_kg_min = django_filters.NumberFilter(
+        field_name="value_mg_kg", lookup_expr="gte", min_value=0, max_value=10**15
+    )
+    value_mg_kg_max = django_filters.NumberFilter(
+        field_name="value_mg_kg", lookup_expr="lte", min_value=0, max_value=10**15
+    )
+    year_min = django_filters.NumberFilter(
+        field_name="instrument__year", lookup_expr="gte", min_value=1800, max_value=2100, decimal_places=0
+    )
+    year_max = django_filters.NumberFilter(
+        field_name="instrument__year", lookup_expr="lte", min_value=1800, max_value=2100, decimal_places=0
+    )
     ph = django_filters.NumberFilter(
         method="filter_ph",
         min_value=0,

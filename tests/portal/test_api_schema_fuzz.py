@@ -38,6 +38,7 @@ def keep_the_test_transaction():
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomised: the same examples every run, so CI is repeatable; raise max_examples to explore more.
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case):
     case.call_and_validate(checks=CHECKS)

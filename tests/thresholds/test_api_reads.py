@@ -233,3 +233,53 @@ def test_csv_errors_are_json_and_csv_is_only_for_lists(client):
     assert error.status_code == 400 and error["Content-Type"] == "application/json"
     value = ThresholdValue.objects.first()
     assert client.get(f"{URL}{value.id}/", {"format": "csv"}).status_code == 404
+
+
+def test_cursor_pages_stay_stable_while_values_are_added(client, curator):
+    from tests.thresholds.helpers import csv_bytes, row
+    from thresholds.services import threshold_import
+
+    first = client.get(URL, {"page_size": 200}).json()
+    threshold_import(file_name="new.csv", content=csv_bytes([row(status="published")]), user=curator)
+    second = client.get(first["next"]).json()
+    rest = []
+    url = second["next"]
+    while url:
+        page = client.get(url).json()
+        rest += [r["id"] for r in page["results"]]
+        url = page["next"]
+    walked = [r["id"] for r in first["results"]] + [r["id"] for r in second["results"]] + rest
+    assert len(walked) == len(set(walked)) == 617
+    assert walked == sorted(walked)
+
+
+def test_the_csv_export_read_by_pandas_matches_the_json(client):
+    import pandas as pd
+
+    params = {"country": "DEU,JPN"}
+    response = client.get(URL, {**params, "format": "csv"})
+    table = pd.read_csv(io.BytesIO(b"".join(response.streaming_content)), dtype=str, keep_default_na=False)
+    rows = client.get(URL, {**params, "page_size": 1000}).json()["results"]
+    assert len(table) == len(rows) == 43
+    assert list(table["value"]) == [r["value"] for r in rows]
+    assert list(table["pollutant"]) == [ThresholdValue.objects.get(pk=r["id"]).pollutant_label for r in rows]
+    as_numbers = [float(x) if x else None for x in table["value_mg_kg"]]
+    assert as_numbers == [r["value_mg_kg"] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (URL, {"instrument": "1000000000000000.0"}),
+        (URL, {"instrument": "99999999999999999999"}),
+        (URL, {"value_mg_kg_max": "-1.3588106439538095e+258"}),
+        (URL, {"value_mg_kg_min": "1e400"}),
+        (URL, {"year_min": "99999999999999999999999"}),
+        (URL, {"year_max": "2000.5"}),
+        ("/api/v1/pollutants/", {"offset": "99999999999999999999999"}),
+        ("/api/v1/countries/", {"offset": "-1"}),
+    ],
+)
+def test_absurd_numbers_are_a_400_not_a_crash(client, path, params):
+    response = client.get(path, params)
+    assert response.status_code == 400 and response.json()["errors"]
