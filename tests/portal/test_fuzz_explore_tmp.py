@@ -1,0 +1,44 @@
+"""Schemathesis generates requests from the OpenAPI schema and checks every response against it:
+no server errors, only documented status codes and content types, bodies that match their schemas."""
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_transaction():
+    """Calls go straight to the WSGI handler, which would close the database connection (and the
+    test's transaction with it) after each request; Django's test client avoids that the same way."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+# Derandomised: the same examples every run, so CI is repeatable; raise max_examples to explore more.
+@settings(max_examples=150, deadline=None, derandomize=False, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_documented(case):
+    case.call_and_validate(checks=CHECKS)
