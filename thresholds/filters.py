@@ -31,7 +31,8 @@ class CodeListField(forms.Field):
         allowed = set(self.known())
         unknown = [code for code in codes if code not in allowed]
         if unknown:
-            raise ValidationError(f"Unknown code(s): {', '.join(unknown)}.")
+            # The codes go in as a parameter: django-filter %-formats messages, and input may hold a "%".
+            raise ValidationError("Unknown code(s): %(codes)s.", params={"codes": ", ".join(unknown)})
         return codes
 
 

@@ -89,6 +89,8 @@ def test_filters(client, params, expected):
         {"page_size": "0"},
         {"page_size": "ten"},
         {"country": "DEU\x00"},
+        {"tier": "%Ä"},
+        {"land_use": "%s%d"},
     ],
 )
 def test_bad_filter_values_are_a_400_with_a_message(client, params):
