@@ -1,9 +1,11 @@
 """The threshold API: read for everyone (published values), drafts too for curators; CSV export."""
 
 import re
+import tempfile
 
+from django.conf import settings
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -15,7 +17,7 @@ from rest_framework.response import Response
 
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
-from thresholds.exports import export_rows_with_mg_kg
+from thresholds.exports import dataset_citation, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.selectors import country_coverage, thresholds_visible_to, user_sees_drafts
@@ -32,7 +34,9 @@ from thresholds.services import (
     threshold_update,
     threshold_withdraw,
 )
-from thresholds.spreadsheets import csv_stream
+from thresholds.spreadsheets import csv_stream, write_xlsx
+
+EXPORTS = {"csv", "xlsx"}
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -46,8 +50,14 @@ class CSVRenderer(renderers.BaseRenderer):
         return data if isinstance(data, (bytes, str)) else b""
 
 
+class XLSXRenderer(CSVRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+
+
 FORMAT_PARAMETER = OpenApiParameter(
-    "format", str, enum=["json", "csv"], description="csv exports the whole filtered result, not one page."
+    "format", str, enum=["json", "csv", "xlsx"], description="csv and xlsx export the whole filtered result."
 )
 
 
@@ -119,6 +129,7 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=T
         responses={
             (200, "application/json"): ThresholdValueSerializer(many=True),
             (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSXRenderer.media_type): OpenApiTypes.BINARY,
         },
     ),
     retrieve=extend_schema(responses={200: ThresholdValueSerializer}),
@@ -144,32 +155,48 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     def get_renderers(self):
         # Only the list exports CSV; elsewhere ?format=csv is simply not available (404).
         renderers_ = super().get_renderers()
-        return renderers_ if self.action == "list" else [r for r in renderers_ if r.format != "csv"]
+        return renderers_ if self.action == "list" else [r for r in renderers_ if r.format not in EXPORTS]
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are always JSON in the one error shape, even when CSV was asked for.
         renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and renderer is not None and renderer.format == "csv":
+        if response.status_code >= 400 and renderer is not None and renderer.format in EXPORTS:
             request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 
     serializer_class = ThresholdValueSerializer
     filterset_class = ThresholdFilter
     pagination_class = StableCursorPagination
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def get_queryset(self):
         return thresholds_visible_to(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        if request.accepted_renderer.format == "csv":
-            values = self.filter_queryset(self.get_queryset())
-            response = StreamingHttpResponse(
-                csv_stream(*export_rows_with_mg_kg(values)), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="thresholds-{timezone.now():%Y%m%d}.csv"'
-            return response
-        return super().list(request, *args, **kwargs)
+        export = request.accepted_renderer.format
+        if export not in EXPORTS:
+            return super().list(request, *args, **kwargs)
+        rows, header = export_rows_with_mg_kg(self.filter_queryset(self.get_queryset()))
+        site = request.build_absolute_uri("/")
+        if export == "csv":
+            response = StreamingHttpResponse(csv_stream(rows, header), content_type="text/csv; charset=utf-8")
+        else:
+            # Written to a temporary file (openpyxl's write-only mode), then streamed from disk; the
+            # response closes, and so deletes, the file once it is sent.
+            workbook = tempfile.TemporaryFile()  # noqa: SIM115
+            try:
+                readme = export_readme(site_url=site, query=request.GET.urlencode())
+                write_xlsx(workbook, rows, header, readme=readme)
+            except BaseException:
+                workbook.close()
+                raise
+            workbook.seek(0)
+            response = FileResponse(workbook, content_type=XLSXRenderer.media_type)
+        response["Content-Disposition"] = f'attachment; filename="thresholds-{timezone.now():%Y%m%d}.{export}"'
+        # The citation and licence travel with every export (in the xlsx also on its "read me" sheet).
+        response["Link"] = f'<{settings.PORTAL_DATA_LICENCE_URL}>; rel="license"'
+        response["X-Citation"] = dataset_citation(site)
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         return self._representation(self.get_object())

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
+
 from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
 # Template column -> the query path it is read from.
@@ -69,3 +72,23 @@ def export_rows_with_mg_kg(queryset) -> tuple[Iterator[list[str]], list[str]]:
     column and recomputes it, so this export re-imports unchanged too."""
     rows = queryset.order_by("id").values_list(*SOURCES.values(), "value_mg_kg").iterator(chunk_size=2000)
     return ([_text(item) for item in row] for row in rows), [*TEMPLATE_COLUMNS, "value_mg_kg"]
+
+
+def dataset_citation(site_url: str) -> str:
+    """How to cite an export of the database."""
+    return (
+        f"FAO Global Soil Partnership, International Network on Soil Pollution (INSOP). {settings.PORTAL_NAME}. "
+        f"{site_url} (accessed {timezone.now():%Y-%m-%d})."
+    )
+
+
+def export_readme(*, site_url: str, query: str) -> list[list[str]]:
+    """The "read me" sheet of an export: citation, licence, the filters, and how to read it."""
+    return [
+        ["citation", dataset_citation(site_url)],
+        ["licence", f"{settings.PORTAL_DATA_LICENCE} ({settings.PORTAL_DATA_LICENCE_URL})"],
+        ["filters", query or "none (everything you may read)"],
+        ["exported at", timezone.now().isoformat(timespec="seconds")],
+        ["value, unit", "as the source writes them; value_mg_kg is the same value in mg/kg (blank: no conversion)"],
+        ["sources", "each row's source_url and source_quote say where the value was read"],
+    ]

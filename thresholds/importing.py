@@ -301,7 +301,9 @@ def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bo
         return False
     # Blank header cells (Excel often keeps a few to the right) are allowed while their column is empty.
     unknown = [
-        original for original, name in zip(header, columns, strict=True) if name and name not in TEMPLATE_COLUMNS
+        original
+        for original, name in zip(header, columns, strict=True)
+        if name and name not in TEMPLATE_COLUMNS and name not in DERIVED_COLUMNS
     ]
     if unknown:
         plan.problems.append(

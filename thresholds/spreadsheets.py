@@ -215,14 +215,18 @@ def csv_stream(rows: Iterable[list[str]], header: list[str] = TEMPLATE_COLUMNS) 
         yield writer.writerow([neutralise(cell) for cell in row])
 
 
-def xlsx_bytes(
+def write_xlsx(
+    target,
     rows: Iterable[list[str]],
     header: list[str] = TEMPLATE_COLUMNS,
     *,
     sheet_title="thresholds",
     readme: list[list[str]] | None = None,
-) -> bytes:
-    """An .xlsx workbook in write-only mode (constant memory). Every cell is text, neutralised."""
+) -> None:
+    """Write an .xlsx workbook to a file or buffer, in write-only mode (constant memory).
+
+    Every cell is text, neutralised against formula injection; a "read me" sheet may follow.
+    """
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -236,6 +240,10 @@ def xlsx_bytes(
         notes = workbook.create_sheet("read me")
         for line in readme:
             notes.append(line)
+    workbook.save(target)
+
+
+def xlsx_bytes(rows: Iterable[list[str]], header: list[str] = TEMPLATE_COLUMNS, **options) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(buffer, rows, header, **options)
     return buffer.getvalue()

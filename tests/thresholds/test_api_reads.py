@@ -285,3 +285,25 @@ def test_the_csv_export_read_by_pandas_matches_the_json(client):
 def test_absurd_numbers_are_a_400_not_a_crash(client, path, params):
     response = client.get(path, params)
     assert response.status_code == 400 and response.json()["errors"]
+
+
+def test_xlsx_exports_the_whole_filtered_result_with_citation_and_licence(client):
+    import pandas as pd
+
+    response = client.get(URL, {"country": "BRA", "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    content = b"".join(response.streaming_content)
+    table = pd.read_excel(io.BytesIO(content), sheet_name="thresholds", dtype=str, keep_default_na=False)
+    assert len(table) == 170 and set(table["country"]) == {"BRA"}
+    readme = dict(pd.read_excel(io.BytesIO(content), sheet_name="read me", header=None).values.tolist())
+    assert "INSOP" in readme["citation"] and "CC BY-NC-SA 3.0 IGO" in readme["licence"]
+    assert readme["filters"] == "country=BRA&format=xlsx"
+    assert 'rel="license"' in response["Link"] and "INSOP" in response["X-Citation"]
+
+
+def test_an_xlsx_export_re_imports_unchanged_through_the_api_columns(client, curator):
+    from thresholds.services import threshold_import
+
+    response = client.get(URL, {"country": "ITA", "format": "xlsx"})
+    result = threshold_import(file_name="api.xlsx", content=b"".join(response.streaming_content), user=curator)
+    assert result.plan.summary()["unchanged"] == 57 and result.batch is None
