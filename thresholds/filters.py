@@ -13,6 +13,7 @@ from reference.cas import looks_like_cas
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
 from reference.text import match_key
 from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.selectors import thresholds_matching_text
 
 
 class CodeListField(forms.Field):
@@ -132,14 +133,4 @@ class ThresholdFilter(django_filters.FilterSet):
         )
 
     def filter_text(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            synonyms = PollutantSynonym.objects.filter(name__icontains=word).values("pollutant_id")
-            queryset = queryset.filter(
-                Q(pollutant__name__icontains=word)
-                | Q(pollutant_id__in=synonyms)
-                | Q(pollutant__cas_rn=word)
-                | Q(instrument__title__icontains=word)
-                | Q(instrument__short_name__icontains=word)
-            )
-        return queryset
+        return thresholds_matching_text(queryset, value)

@@ -2,9 +2,11 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 
-from thresholds.models import ThresholdValue
+from reference.models import Pollutant, PollutantSynonym
+from thresholds.models import LegalInstrument, ThresholdValue
 
 
 def user_sees_drafts(user) -> bool:
@@ -31,3 +33,47 @@ def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
         entry["values_by_group"][row["pollutant__group"]] = row["count"]
         entry["values"] += row["count"]
     return coverage
+
+
+def thresholds_matching_text(values: QuerySet[ThresholdValue], text: str) -> QuerySet[ThresholdValue]:
+    """Values whose pollutant (name, synonym in any language, CAS) or instrument (title, short name)
+    matches every word of `text`.
+
+    The words are first looked up in the small pollutant and instrument tables (PostgreSQL: trigram
+    similarity for names, so "cadmum" finds Cadmium, and full text for titles; elsewhere a plain
+    case-insensitive lookup), then the values are filtered by the ids found.
+    """
+    for word in text.split():
+        values = values.filter(
+            Q(pollutant_id__in=_pollutants_matching(word)) | Q(instrument_id__in=_instruments_matching(word))
+        )
+    return values
+
+
+TYPO_SIMILARITY = 0.45  # "cadmum" ~ "cadmium" is 0.5; "cadmium" ~ "chromium" only 0.31
+
+
+def _pollutants_matching(word: str) -> list[int]:
+    synonyms = PollutantSynonym.objects.filter(name__icontains=word)
+    if connection.vendor == "postgresql" and not synonyms.exists():
+        # Nothing contains the word: perhaps a typo. Trigram similarity finds the intended name.
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        synonyms = PollutantSynonym.objects.annotate(similarity=TrigramSimilarity("name", word)).filter(
+            similarity__gte=TYPO_SIMILARITY
+        )
+    by_cas = Pollutant.objects.filter(cas_rn=word).values_list("id", flat=True)
+    return list({*synonyms.values_list("pollutant_id", flat=True), *by_cas})
+
+
+def _instruments_matching(word: str) -> list[int]:
+    found = Q(title__icontains=word) | Q(title_en__icontains=word) | Q(short_name__icontains=word)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("title", "title_en", "short_name", config="simple")
+        matches = LegalInstrument.objects.annotate(search=vector).filter(
+            Q(search=SearchQuery(word, config="simple")) | found
+        )
+        return list(matches.values_list("id", flat=True))
+    return list(LegalInstrument.objects.filter(found).values_list("id", flat=True))

@@ -307,3 +307,20 @@ def test_an_xlsx_export_re_imports_unchanged_through_the_api_columns(client, cur
     response = client.get(URL, {"country": "ITA", "format": "xlsx"})
     result = threshold_import(file_name="api.xlsx", content=b"".join(response.streaming_content), user=curator)
     assert result.plan.summary()["unchanged"] == 57 and result.batch is None
+
+
+def test_q_tolerates_typos_on_postgresql_and_is_a_plain_lookup_elsewhere(client):
+    from django.db import connection
+
+    typo = client.get(URL, {"q": "cadmum", "country": "DEU"}).json()["results"]
+    assert len(typo) == (3 if connection.vendor == "postgresql" else 0)
+    words = client.get(URL, {"q": "Bodenschutz cadmium"}).json()["results"]
+    assert {row["country"] for row in words} == {"DEU"} and len(words) == 3
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%%trgm' OR indexname LIKE '%%fts'")
+            assert {name for (name,) in cursor.fetchall()} >= {
+                "reference_synonym_name_trgm",
+                "thresholds_instrument_title_trgm",
+                "thresholds_instrument_title_fts",
+            }
