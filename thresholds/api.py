@@ -4,6 +4,7 @@ import re
 import tempfile
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
-from thresholds.exports import dataset_citation, export_readme, export_rows_with_mg_kg
+from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.selectors import country_coverage, thresholds_visible_to, user_sees_drafts
@@ -179,7 +180,13 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         rows, header = export_rows_with_mg_kg(self.filter_queryset(self.get_queryset()))
         site = request.build_absolute_uri("/")
         if export == "csv":
-            response = StreamingHttpResponse(csv_stream(rows, header), content_type="text/csv; charset=utf-8")
+            # PostgreSQL writes the CSV itself (COPY), an order of magnitude faster than Python.
+            body = (
+                export_csv_by_copy(self.filter_queryset(self.get_queryset()))
+                if connection.vendor == "postgresql"
+                else csv_stream(rows, header)
+            )
+            response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         else:
             # Written to a temporary file (openpyxl's write-only mode), then streamed from disk; the
             # response closes, and so deletes, the file once it is sent.

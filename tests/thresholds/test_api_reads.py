@@ -324,3 +324,27 @@ def test_q_tolerates_typos_on_postgresql_and_is_a_plain_lookup_elsewhere(client)
                 "thresholds_instrument_title_trgm",
                 "thresholds_instrument_title_fts",
             }
+
+
+def test_the_api_csv_holds_the_same_values_as_the_python_writer(client, curator):
+    """On PostgreSQL the API's CSV is written by COPY; it must say exactly what the Python writer says."""
+    from thresholds.exports import export_rows_with_mg_kg
+    from thresholds.services import threshold_import
+    from thresholds.spreadsheets import csv_stream
+    from tests.thresholds.helpers import csv_bytes, row
+
+    threshold_import(
+        file_name="tricky.csv",
+        content=csv_bytes([row(status="published", notes='=HYPERLINK("x")', condition='-2 m, "quoted"\nline')]),
+        user=curator,
+    )
+    values = ThresholdValue.objects.filter(status="published")
+
+    def parsed(text):
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+    api = parsed(b"".join(client.get(URL, {"format": "csv"}).streaming_content).decode("utf-8"))
+    python = parsed("".join(csv_stream(*export_rows_with_mg_kg(values))))
+    assert api == python
+    notes = api[0].index("notes")
+    assert any(r[notes] == '\'=HYPERLINK("x")' for r in api[1:])
