@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy bench clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy bench bench-import bench-api clean
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -70,9 +70,17 @@ check-deploy: $(INSTALLED)
 # Benchmarks: results and how to read them in docs/performance.md.
 BENCH_ROWS ?= 100000
 BENCH_ROUNDS ?= 3
-bench: migrate
+API_BENCH_ROWS ?= 1000000
+bench: bench-import bench-api
+
+bench-import: migrate
 	$(MANAGE) load_reference_data -v0
 	$(BIN)/python bench/import_bench.py --rows $(BENCH_ROWS) --rounds $(BENCH_ROUNDS)
+
+# Needs DATABASE_URL pointing at PostgreSQL; fills it with synthetic rows up to API_BENCH_ROWS.
+bench-api: migrate
+	$(MANAGE) load_reference_data -v0
+	$(BIN)/python bench/api_bench.py --rows $(API_BENCH_ROWS) --rounds 5
 
 # Re-pin every dependency (and theirs) from a clean venv; commit the result.
 lock:

@@ -107,13 +107,17 @@ def export_csv_by_copy(queryset) -> Iterator[bytes]:
     Numbers lose their trailing zeros in SQL (trim_scale) and text that a spreadsheet would run gets
     its apostrophe in SQL, so both writers give the same values; only quoting style may differ.
     """
-    columns = {f"c{index}": _copy_expression(path) for index, path in enumerate([*SOURCES.values(), "value_mg_kg"])}
-    query = queryset.order_by("id").annotate(**columns).values_list(*columns).query
-    sql, params = query.sql_with_params()
+    sql, params = export_select_sql(queryset)
     yield ("\ufeff" + ",".join([*TEMPLATE_COLUMNS, "value_mg_kg"]) + "\r\n").encode()
     with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
         for chunk in copy:
             yield bytes(chunk)
+
+
+def export_select_sql(queryset) -> tuple[str, tuple]:
+    """The SELECT that COPY runs for an export, with its parameters (benchmarks run it with psql)."""
+    columns = {f"c{index}": _copy_expression(path) for index, path in enumerate([*SOURCES.values(), "value_mg_kg"])}
+    return queryset.order_by("id").annotate(**columns).values_list(*columns).query.sql_with_params()
 
 
 def _copy_expression(path: str):
