@@ -233,8 +233,6 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         value = self.get_object()
         version = expected_version(request, value)
         changes = self._record(request)
-        if "status" in changes and not request.user.has_perm("thresholds.publish_thresholdvalue"):
-            raise exceptions.PermissionDenied("Changing a value's status needs the permission to publish.")
         try:
             value = threshold_update(value=value, changes=changes, user=request.user, expected_version=version)
         except ImportRejected as rejected:
@@ -246,8 +244,6 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Withdraw a value: it stays in the database and its history, but is no longer public."""
-        if not request.user.has_perm("thresholds.publish_thresholdvalue"):
-            raise exceptions.PermissionDenied("Withdrawing a value needs the permission to publish.")
         value = self.get_object()
         try:
             value = threshold_withdraw(

@@ -130,6 +130,18 @@ class PlannedInstrument:
     existing_id: int | None = None
     action: str = ""  # create, update or unchanged
 
+    def build(self, **extra) -> LegalInstrument:
+        """The new instrument this plan describes, not yet saved."""
+        return LegalInstrument(
+            country_id=self.country_id,
+            jurisdiction=self.jurisdiction,
+            title=self.title,
+            year=self.year,
+            status=self.status or LegalInstrument.Status.IN_FORCE,
+            url=self.url,
+            **extra,
+        )
+
 
 @dataclass
 class ImportPlan:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -82,17 +83,7 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
     instrument_ids: dict[tuple, int] = {}
     for key, planned in plan.instruments.items():
         if planned.action == "create":
-            instrument = LegalInstrument(
-                country_id=planned.country_id,
-                jurisdiction=planned.jurisdiction,
-                title=planned.title,
-                year=planned.year,
-                status=planned.status or LegalInstrument.Status.IN_FORCE,
-                url=planned.url,
-                import_batch=batch,
-                created_by=user,
-                updated_by=user,
-            )
+            instrument = planned.build(import_batch=batch, created_by=user, updated_by=user)
             instrument._change_reason = reason
             instrument.save()
         else:
@@ -484,14 +475,7 @@ def _instrument_of(plan: ImportPlan, row, user) -> LegalInstrument:
     planned = plan.instruments[row.instrument]
     if planned.existing_id:
         return LegalInstrument.objects.get(pk=planned.existing_id)
-    instrument = LegalInstrument(
-        country_id=planned.country_id,
-        jurisdiction=planned.jurisdiction,
-        title=planned.title,
-        year=planned.year,
-        status=planned.status or LegalInstrument.Status.IN_FORCE,
-        url=planned.url,
-    )
+    instrument = planned.build()
     record_save(instance=instrument, user=user, reason="created through the API")
     return instrument
 
@@ -526,6 +510,8 @@ def threshold_update(*, value: ThresholdValue, changes: dict, user, expected_ver
     if row.existing_id not in (None, value.pk):
         _refuse(plan, "", f"value #{row.existing_id} already has this instrument, pollutant, labels and conditions.")
     value.refresh_from_db()
+    if row.fields["status"] and row.fields["status"] != value.status:
+        _check_may_publish(user)
     value.instrument, value.pollutant_id = _instrument_of(plan, row, user), row.fields["pollutant_id"]
     for name in VALUE_FIELDS:
         setattr(value, name, row.fields[name])
@@ -536,6 +522,12 @@ def threshold_update(*, value: ThresholdValue, changes: dict, user, expected_ver
 
 @transaction.atomic
 def threshold_withdraw(*, value: ThresholdValue, user, expected_version: int) -> ThresholdValue:
+    _check_may_publish(user)
     value.status = ThresholdValue.Status.WITHDRAWN
     record_save(instance=value, user=user, expected_version=expected_version, reason="withdrawn through the API")
     return value
+
+
+def _check_may_publish(user) -> None:
+    if not user.has_perm("thresholds.publish_thresholdvalue"):
+        raise PermissionDenied("Publishing or withdrawing values needs the permission to publish (Curators have it).")

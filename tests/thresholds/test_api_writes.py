@@ -98,3 +98,22 @@ def test_staff_without_the_curator_role_cannot_write(client):
 
     client.force_login(UserFactory(username="reader", is_staff=True))
     assert post(client, row()).status_code == 403
+
+
+def test_publishing_and_withdrawing_need_the_permission_to_publish(client, curator):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    editor = UserFactory(username="editor", is_staff=True)
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_thresholdvalue", "change_thresholdvalue", "view_thresholdvalue"])
+    )
+    client.force_login(editor)
+    created = post(client, row())
+    assert created.status_code == 201
+    url, etag = created.json()["url"], created["ETag"]
+    refused = patch(client, url, {"status": "published"}, etag)
+    assert refused.status_code == 403 and "permission to publish" in refused.json()["detail"]
+    assert client.post(f"{url}withdraw/", HTTP_IF_MATCH=etag).status_code == 403
+    assert patch(client, url, {"notes": "fine"}, etag).status_code == 200
