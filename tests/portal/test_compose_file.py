@@ -24,7 +24,7 @@ def test_the_web_service_uses_gunicorn_production_settings_and_the_database():
     web = compose()["services"]["web"]
     assert web["build"] == "."
     assert "gunicorn insop_portal.wsgi:application" in web["command"]
-    assert "migrate" in web["command"] and "load_reference_data" in web["command"]
+    assert "migrate" in web["command"] and "load_reference_data" in web["command"] and "load_seed" in web["command"]
     environment = web["environment"]
     assert environment["DJANGO_SETTINGS_MODULE"] == "insop_portal.settings.production"
     assert (
