@@ -4,6 +4,7 @@ import re
 import tempfile
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import FileResponse, StreamingHttpResponse
@@ -25,12 +26,14 @@ from thresholds.selectors import country_coverage, thresholds_visible_to, user_s
 from thresholds.serializers import (
     CountryCoverageSerializer,
     LegalInstrumentSerializer,
+    LegalInstrumentWriteSerializer,
     ThresholdValueSerializer,
     ThresholdWriteSerializer,
 )
 from thresholds.services import (
     ConcurrentEdit,
     ImportRejected,
+    instrument_save,
     threshold_create,
     threshold_update,
     threshold_withdraw,
@@ -257,11 +260,52 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(responses={200: LegalInstrumentSerializer(many=True)}),
     retrieve=extend_schema(responses={200: LegalInstrumentSerializer}),
+    create=extend_schema(request=LegalInstrumentWriteSerializer, responses={201: LegalInstrumentSerializer}),
+    partial_update=extend_schema(
+        request=LegalInstrumentWriteSerializer, parameters=[IF_MATCH], responses={200: LegalInstrumentSerializer}
+    ),
 )
-class LegalInstrumentViewSet(CachingMixin, viewsets.ReadOnlyModelViewSet):
-    """Laws, regulations, standards and guidelines that set threshold values."""
+class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
+    """Laws, regulations, standards and guidelines that set threshold values.
+
+    Curators create and change them; a change needs If-Match with the instrument's ETag.
+    """
 
     lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [CuratorsWrite]
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._representation(self.get_object())
+
+    def _representation(self, instrument, status_code=status.HTTP_200_OK):
+        instrument = self.get_queryset().get(pk=instrument.pk)
+        response = Response(self.get_serializer(instrument).data, status=status_code)
+        response["ETag"] = record_etag(instrument)
+        return response
+
+    def _save(self, request, instrument, *, partial, version=None):
+        serializer = LegalInstrumentWriteSerializer(instrument, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        try:
+            return instrument_save(
+                instrument=instrument, data=serializer.validated_data, user=request.user, expected_version=version
+            )
+        except DjangoValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            errors["non_field_errors"] = errors.pop("__all__", [])
+            raise exceptions.ValidationError({name: messages for name, messages in errors.items() if messages}) from exc
+        except ConcurrentEdit as exc:
+            raise PreconditionFailed(str(exc)) from exc
+
+    def create(self, request, *args, **kwargs):
+        return self._representation(self._save(request, LegalInstrument(), partial=False), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instrument = self.get_object()
+        version = expected_version(request, instrument)
+        return self._representation(self._save(request, instrument, partial=True, version=version))
+
     serializer_class = LegalInstrumentSerializer
     pagination_class = StableCursorPagination
     filterset_fields = ["status", "instrument_type", "binding", "year"]

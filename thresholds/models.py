@@ -154,12 +154,21 @@ class LegalInstrument(models.Model):
     class Meta:
         ordering = ["country__name", "jurisdiction", "-year", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["country", "jurisdiction", "title"], name="instrument_unique_title"),
+            models.UniqueConstraint(
+                fields=["country", "jurisdiction", "title"],
+                name="instrument_unique_title",
+                violation_error_message="This country and jurisdiction already have an instrument with this title.",
+            ),
             models.CheckConstraint(
                 condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2100),
                 name="instrument_year_plausible",
+                violation_error_message="The year must be between 1800 and 2100.",
             ),
-            models.CheckConstraint(condition=~Q(supersedes=F("id")), name="instrument_not_superseding_itself"),
+            models.CheckConstraint(
+                condition=~Q(supersedes=F("id")),
+                name="instrument_not_superseding_itself",
+                violation_error_message="An instrument cannot supersede itself.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reference.models import Country
 from reference.serializers import CountrySerializer
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.spreadsheets import TEMPLATE_COLUMNS
@@ -157,3 +158,32 @@ class ThresholdWriteSerializer(serializers.Serializer):
                     {name: [f"Unknown column; allowed: {', '.join(TEMPLATE_COLUMNS)}."] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
+    """What a curator sends to create or change an instrument; the model's own checks apply on save."""
+
+    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+
+    class Meta:
+        model = LegalInstrument
+        fields = [
+            "country",
+            "jurisdiction",
+            "title",
+            "title_en",
+            "short_name",
+            "instrument_type",
+            "binding",
+            "issuing_body",
+            "year",
+            "date_in_force",
+            "status",
+            "supersedes",
+            "url",
+            "faolex_id",
+            "language",
+            "notes",
+        ]
+        # Uniqueness is checked on save, with the other model checks, in one place.
+        validators: list = []

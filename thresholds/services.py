@@ -531,3 +531,12 @@ def threshold_withdraw(*, value: ThresholdValue, user, expected_version: int) ->
 def _check_may_publish(user) -> None:
     if not user.has_perm("thresholds.publish_thresholdvalue"):
         raise PermissionDenied("Publishing or withdrawing values needs the permission to publish (Curators have it).")
+
+
+@transaction.atomic
+def instrument_save(*, instrument: LegalInstrument, data: dict, user, expected_version: int | None = None):
+    """Create or change an instrument from checked data: version check, model validation, history."""
+    for name, item in data.items():
+        setattr(instrument, name, item)
+    record_save(instance=instrument, user=user, expected_version=expected_version, reason="saved through the API")
+    return instrument

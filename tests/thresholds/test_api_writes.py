@@ -117,3 +117,47 @@ def test_publishing_and_withdrawing_need_the_permission_to_publish(client, curat
     assert refused.status_code == 403 and "permission to publish" in refused.json()["detail"]
     assert client.post(f"{url}withdraw/", HTTP_IF_MATCH=etag).status_code == 403
     assert patch(client, url, {"notes": "fine"}, etag).status_code == 200
+
+
+def test_a_curator_creates_and_changes_an_instrument_with_if_match(api, curator):
+    from thresholds.models import LegalInstrument
+
+    created = api.post(
+        "/api/v1/instruments/",
+        {"country": "FRA", "title": "Arrêté test", "year": 2025, "instrument_type": "regulation", "status": "draft"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.json()
+    body, etag = created.json(), created["ETag"]
+    assert body["country"] == "FRA" and body["value_count"] == 0
+    url = f"/api/v1/instruments/{body['id']}/"
+
+    assert patch(api, url, {"status": "in_force"}).status_code == 428
+    changed = patch(api, url, {"status": "in_force"}, etag)
+    assert changed.status_code == 200 and changed.json()["status"] == "in_force"
+    assert patch(api, url, {"year": 2026}, etag).status_code == 412
+    instrument = LegalInstrument.objects.get(pk=body["id"])
+    assert instrument.history.first().history_user == curator and instrument.version == 2
+
+
+def test_instrument_writes_are_checked(api, client):
+    bad = api.post("/api/v1/instruments/", {"country": "XXX", "title": ""}, content_type="application/json")
+    assert bad.status_code == 400 and {"country", "title"} <= set(bad.json()["errors"])
+    old = api.post(
+        "/api/v1/instruments/", {"country": "DEU", "title": "Old", "year": 1200}, content_type="application/json"
+    )
+    assert old.status_code == 400
+    assert old.json()["errors"] == {"non_field_errors": ["The year must be between 1800 and 2100."]}
+    existing = api.post(
+        "/api/v1/instruments/", {"country": "DEU", "title": "Dup", "year": 2020}, content_type="application/json"
+    )
+    assert existing.status_code == 201
+    again = api.post(
+        "/api/v1/instruments/", {"country": "DEU", "title": "Dup", "year": 2020}, content_type="application/json"
+    )
+    assert again.status_code == 400
+    assert again.json()["errors"]["non_field_errors"] == [
+        "This country and jurisdiction already have an instrument with this title."
+    ]
+    client.defaults.pop("HTTP_AUTHORIZATION", None)
+    assert client.post("/api/v1/instruments/", {"country": "DEU", "title": "x"}).status_code == 401
