@@ -6,7 +6,9 @@ Fills the database with synthetic rows if it has fewer (generate_thresholds), st
 loopback with the production settings, then measures in the same run:
   - B3: a cursor page 900,000 rows deep against the first page (median latency, ratio);
   - B1: the full CSV export through the API against `psql \\copy` of the same rows (rows/s, ratio),
-    and how much the serving process grows meanwhile.
+    and how much the serving process grows meanwhile;
+  - B2: requests per second of a filtered 100-row list page against bench/minimal_app.py running the
+    same SQL with orjson, both under gunicorn with the same workers, loaded by wrk.
 Prints a Markdown table.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import platform
 import secrets
@@ -54,7 +57,29 @@ def ensure_rows(rows: int) -> int:
     return ThresholdValue.objects.filter(status="published").count()
 
 
-def start_server() -> subprocess.Popen:
+FILTERED = "/api/v1/thresholds/?region=Europe&group=metal&page_size=100"
+
+
+def captured_sql(path: str) -> list[str]:
+    """The SQL statements the API runs for a request, with their parameters inlined."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        Client(HTTP_HOST="127.0.0.1").get(path)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def wrk_rps(path: str, port: int, seconds: int = 10) -> float:
+    output = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("Requests/sec"))
+    return float(line.split()[1])
+
+
+def start_server(app: str = "insop_portal.wsgi:application", port: int = PORT, extra_env=None) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "insop_portal.settings.production",
@@ -63,7 +88,8 @@ def start_server() -> subprocess.Popen:
         "DEBUG": "false",
         "DJANGO_READ_DOT_ENV_FILE": "false",
         "API_THROTTLE_ANON": "1000000/min",
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        **(extra_env or {}),
         "GUNICORN_WORKERS": "2",
     }
     server = subprocess.Popen(
@@ -85,7 +111,7 @@ def start_server() -> subprocess.Popen:
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/tiers/", timeout=2).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/tiers/", timeout=2).read()
             return server
         except OSError:
             time.sleep(0.2)
@@ -161,8 +187,15 @@ def main() -> None:
             api_csv.append(seconds)
             peak = max(peak, rss_mb(server))
             psql_csv.append(psql_copy_seconds(os.environ["DATABASE_URL"]))
+        portal_rps = [wrk_rps(FILTERED, PORT) for _ in range(max(1, args.rounds // 2))]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
+    statements = captured_sql(FILTERED)
+    minimal = start_server("bench.minimal_app:application", PORT + 1, {"BENCH_SQL": json.dumps(statements)})
+    try:
+        minimal_rps = [wrk_rps(FILTERED, PORT + 1) for _ in range(max(1, args.rounds // 2))]
+    finally:
+        os.killpg(minimal.pid, signal.SIGTERM)
     first_ms, deep_ms = statistics.median(first) * 1000, statistics.median(deep_page) * 1000
     api_rate, psql_rate = total / statistics.median(api_csv), total / statistics.median(psql_csv)
     print(
@@ -180,6 +213,11 @@ def main() -> None:
         f"{api_rate / psql_rate:.2f} | at least 0.5 |"
     )
     print(f"| B1 server memory growth during the export (MB) | {peak - before:.0f} | | | under 100 |")
+    portal, bare = statistics.median(portal_rps), statistics.median(minimal_rps)
+    print(
+        f"| B2 filtered 100-row list, requests/s: API vs bare WSGI + orjson ({len(statements)} queries) | "
+        f"{portal:,.0f} | {bare:,.0f} | {portal / bare:.2f} | at least 0.5 |"
+    )
 
 
 if __name__ == "__main__":
