@@ -151,6 +151,24 @@ class LegalInstrument(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    # What describes an instrument, as curators, the seed and the API set it.
+    DESCRIPTIVE_FIELDS = [
+        "jurisdiction",
+        "title",
+        "title_en",
+        "short_name",
+        "instrument_type",
+        "binding",
+        "issuing_body",
+        "year",
+        "date_in_force",
+        "status",
+        "url",
+        "faolex_id",
+        "language",
+        "notes",
+    ]
+
     class Meta:
         ordering = ["country__name", "jurisdiction", "-year", "title"]
         constraints = [

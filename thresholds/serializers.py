@@ -103,21 +103,8 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
             "api_url",
             "country",
             "country_name",
-            "jurisdiction",
-            "title",
-            "title_en",
-            "short_name",
-            "instrument_type",
-            "binding",
-            "issuing_body",
-            "year",
-            "date_in_force",
-            "status",
+            *LegalInstrument.DESCRIPTIVE_FIELDS,
             "supersedes",
-            "url",
-            "faolex_id",
-            "language",
-            "notes",
             "value_count",
             "updated_at",
         ]
@@ -167,23 +154,6 @@ class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LegalInstrument
-        fields = [
-            "country",
-            "jurisdiction",
-            "title",
-            "title_en",
-            "short_name",
-            "instrument_type",
-            "binding",
-            "issuing_body",
-            "year",
-            "date_in_force",
-            "status",
-            "supersedes",
-            "url",
-            "faolex_id",
-            "language",
-            "notes",
-        ]
+        fields = ["country", *LegalInstrument.DESCRIPTIVE_FIELDS, "supersedes"]
         # Uniqueness is checked on save, with the other model checks, in one place.
         validators: list = []

@@ -407,19 +407,7 @@ def instruments_load(*, entries: list[dict], user=None) -> int:
         )
         created += was_created
         if was_created:
-            for name in (
-                "title_en",
-                "short_name",
-                "instrument_type",
-                "binding",
-                "issuing_body",
-                "year",
-                "status",
-                "url",
-                "faolex_id",
-                "language",
-                "notes",
-            ):
+            for name in LegalInstrument.DESCRIPTIVE_FIELDS:
                 if entry.get(name) not in (None, ""):
                     setattr(instrument, name, entry[name])
             instrument.full_clean()
