@@ -17,7 +17,7 @@ help:
 	@echo "make lint | fmt        ruff check | ruff format"
 	@echo "make migrations-check  fail if models and migrations drift"
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
-	@echo "make bench             import benchmark (set DATABASE_URL to PostgreSQL); see docs/performance.md"
+	@echo "make bench             benchmarks: bench-import and bench-api (DATABASE_URL on PostgreSQL); docs/performance.md"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
