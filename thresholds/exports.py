@@ -56,9 +56,9 @@ SOURCES = {
 assert list(SOURCES) == TEMPLATE_COLUMNS
 
 
-def export_rows(queryset, *, chunk_size: int = 2000) -> Iterator[list[str]]:
-    """Each value as a list of texts in TEMPLATE_COLUMNS order."""
-    rows = queryset.order_by("id").values_list(*SOURCES.values()).iterator(chunk_size=chunk_size)
+def export_rows(queryset, *, extra: tuple[str, ...] = (), chunk_size: int = 2000) -> Iterator[list[str]]:
+    """Each value as a list of texts in TEMPLATE_COLUMNS order, then any `extra` fields."""
+    rows = queryset.order_by("id").values_list(*SOURCES.values(), *extra).iterator(chunk_size=chunk_size)
     for row in rows:
         yield [_text(item) for item in row]
 
@@ -74,8 +74,7 @@ def _text(item) -> str:
 def export_rows_with_mg_kg(queryset) -> tuple[Iterator[list[str]], list[str]]:
     """The template's columns plus the normalised value, for analysts. The import accepts the extra
     column and recomputes it, so this export re-imports unchanged too."""
-    rows = queryset.order_by("id").values_list(*SOURCES.values(), "value_mg_kg").iterator(chunk_size=2000)
-    return ([_text(item) for item in row] for row in rows), [*TEMPLATE_COLUMNS, "value_mg_kg"]
+    return export_rows(queryset, extra=("value_mg_kg",)), [*TEMPLATE_COLUMNS, "value_mg_kg"]
 
 
 def dataset_citation(site_url: str) -> str:

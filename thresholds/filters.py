@@ -9,9 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from reference.cas import looks_like_cas
-from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
-from reference.text import match_key
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
+from reference.selectors import pollutant_match
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.selectors import thresholds_matching_text
 
@@ -121,11 +120,10 @@ class ThresholdFilter(django_filters.FilterSet):
     def filter_pollutant(self, queryset, name, value):
         text = value.strip()
         if text.isdigit():
-            return queryset.filter(pollutant_id=int(text))
-        if looks_like_cas(text):
-            return queryset.filter(pollutant__cas_rn=text)
-        ids = PollutantSynonym.objects.filter(key=match_key(text)).values("pollutant_id")
-        return queryset.filter(pollutant_id__in=ids)
+            # An id; one past any bigint cannot exist (and SQLite could not even compare it).
+            return queryset.filter(pollutant_id=int(text)) if len(text) < 19 else queryset.none()
+        pollutant = pollutant_match(text)
+        return queryset.filter(pollutant=pollutant) if pollutant else queryset.none()
 
     def filter_ph(self, queryset, name, value: Decimal):
         return queryset.filter(

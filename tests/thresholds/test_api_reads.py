@@ -348,3 +348,8 @@ def test_the_api_csv_holds_the_same_values_as_the_python_writer(client, curator)
     assert api == python
     notes = api[0].index("notes")
     assert any(r[notes] == '\'=HYPERLINK("x")' for r in api[1:])
+
+
+def test_an_impossible_pollutant_id_finds_nothing(client):
+    response = client.get(URL, {"pollutant": "9" * 30})
+    assert response.status_code == 200 and response.json()["results"] == []
