@@ -2,6 +2,7 @@
 
 from rest_framework import viewsets
 
+from insop_portal.conditional import LastModifiedMixin
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.serializers import (
     CountrySerializer,
@@ -11,7 +12,8 @@ from reference.serializers import (
 )
 
 
-class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(LastModifiedMixin, viewsets.ReadOnlyModelViewSet):
+    last_modified_from = ((Country, "updated_at"),)
     queryset = Country.objects.order_by("iso3")
     serializer_class = CountrySerializer
     lookup_field = "iso3"
@@ -19,14 +21,16 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "m49_region", "gsp_partnership", "un_member"]
 
 
-class PollutantViewSet(viewsets.ReadOnlyModelViewSet):
+class PollutantViewSet(LastModifiedMixin, viewsets.ReadOnlyModelViewSet):
+    last_modified_from = ((Pollutant, "updated_at"),)
     queryset = Pollutant.objects.prefetch_related("synonyms", "members").order_by("name")
     serializer_class = PollutantSerializer
     lookup_value_regex = "[^/]+"
     filterset_fields = ["group", "is_pop", "is_obsolete_pesticide", "is_hhp", "cas_rn"]
 
 
-class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+class UnitViewSet(LastModifiedMixin, viewsets.ReadOnlyModelViewSet):
+    last_modified_from = ((Unit, "updated_at"),)
     queryset = Unit.objects.prefetch_related("aliases")
     serializer_class = UnitSerializer
     lookup_field = "code"
@@ -34,7 +38,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class HarmonisedClassViewSet(viewsets.ReadOnlyModelViewSet):
+class HarmonisedClassViewSet(LastModifiedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = HarmonisedClassSerializer
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
@@ -43,11 +47,14 @@ class HarmonisedClassViewSet(viewsets.ReadOnlyModelViewSet):
 
 class LandUseClassViewSet(HarmonisedClassViewSet):
     queryset = LandUseClass.objects.all()
+    last_modified_from = ((LandUseClass, "updated_at"),)
 
 
 class TierViewSet(HarmonisedClassViewSet):
     queryset = Tier.objects.all()
+    last_modified_from = ((Tier, "updated_at"),)
 
 
 class ExtractionMethodViewSet(HarmonisedClassViewSet):
     queryset = ExtractionMethod.objects.all()
+    last_modified_from = ((ExtractionMethod, "updated_at"),)

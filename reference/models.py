@@ -56,6 +56,7 @@ class Country(models.Model):
         blank=True,
         help_text="Seeded from fixtures/reference/gsp_partnerships.yaml; curators confirm or correct it.",
     )
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change; the API's Last-Modified.")
 
     class Meta:
         ordering = ["name"]
@@ -107,6 +108,7 @@ class Pollutant(models.Model):
         help_text="For a sum parameter: the substances it adds up.",
     )
     notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change; the API's Last-Modified.")
 
     class Meta:
         ordering = ["name"]
@@ -170,6 +172,7 @@ class Unit(models.Model):
         blank=True,
         help_text="Multiply a value in this unit by this to get mg/kg. Blank when it does not convert.",
     )
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change; the API's Last-Modified.")
 
     class Meta:
         ordering = ["kind", "code"]
@@ -239,6 +242,7 @@ class HarmonisedClass(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change; the API's Last-Modified.")
 
     class Meta:
         abstract = True

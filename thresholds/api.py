@@ -1,5 +1,7 @@
 """The threshold API: read for everyone (published values), drafts too for curators; CSV export."""
 
+import hashlib
+import json
 import re
 import tempfile
 
@@ -10,15 +12,16 @@ from django.db.models import Count, Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from insop_portal.conditional import LastModifiedMixin
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -65,8 +68,25 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-class CachingMixin:
-    """Anonymous reads may be cached for a minute by browsers and proxies; signed-in reads are private."""
+# Everything a threshold, instrument or country response shows; the history tables also see deletions.
+DATA_CHANGES = (
+    (ThresholdValue, "updated_at"),
+    (ThresholdValue.history.model, "history_date"),
+    (LegalInstrument, "updated_at"),
+    (LegalInstrument.history.model, "history_date"),
+    (Country, "updated_at"),
+    (Pollutant, "updated_at"),
+    (LandUseClass, "updated_at"),
+    (Tier, "updated_at"),
+    (ExtractionMethod, "updated_at"),
+)
+
+
+class CachingMixin(LastModifiedMixin):
+    """Anonymous reads may be cached for a minute by browsers and proxies; signed-in reads are private.
+    Last-Modified says when the threshold data last changed."""
+
+    last_modified_from = DATA_CHANGES
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -79,9 +99,13 @@ class CachingMixin:
         return response
 
 
-def record_etag(record) -> str:
-    """Changes whenever the record is saved: the version is raised on every write."""
-    return f'"{type(record).__name__.lower()}-{record.pk}-v{record.version}"'
+def record_etag(record, data=None) -> str:
+    """The record's version, which every write raises, for If-Match; and a digest of its representation,
+    so that If-None-Match also sees changes to what it embeds (its instrument, its pollutant's name)."""
+    etag = f"{type(record).__name__.lower()}-{record.pk}-v{record.version}"
+    if data is not None:
+        etag += "." + hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
+    return f'"{etag}"'
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -95,7 +119,7 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-ETAG_VERSION = re.compile(r'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>\d+)-v(?P<version>\d+)"$')
+ETAG_VERSION = re.compile(r'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>\d+)-v(?P<version>\d+)(?:\.[0-9a-f]+)?"$')
 
 
 def expected_version(request, record) -> int:
@@ -213,9 +237,9 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 
     def _representation(self, value, status_code=status.HTTP_200_OK):
         value = self.get_queryset().get(pk=value.pk)
-        response = Response(self.get_serializer(value).data, status=status_code)
-        response["ETag"] = record_etag(value)
-        response["Last-Modified"] = http_date(value.updated_at.timestamp())
+        data = self.get_serializer(value).data
+        response = Response(data, status=status_code)
+        response["ETag"] = record_etag(value, data)
         return response
 
     def _record(self, request) -> dict:
@@ -280,8 +304,9 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
 
     def _representation(self, instrument, status_code=status.HTTP_200_OK):
         instrument = self.get_queryset().get(pk=instrument.pk)
-        response = Response(self.get_serializer(instrument).data, status=status_code)
-        response["ETag"] = record_etag(instrument)
+        data = self.get_serializer(instrument).data
+        response = Response(data, status=status_code)
+        response["ETag"] = record_etag(instrument, data)
         return response
 
     def _save(self, request, instrument, *, partial, version=None):

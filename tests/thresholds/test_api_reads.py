@@ -164,7 +164,7 @@ def test_details_have_an_etag_and_answer_304_when_unchanged(client, curator):
 
     value = ThresholdValue.objects.filter(instrument__country__iso3="AUS").first()
     first = client.get(f"{URL}{value.id}/")
-    assert first["ETag"] == f'"thresholdvalue-{value.id}-v1"' and first["Last-Modified"]
+    assert first["ETag"].startswith(f'"thresholdvalue-{value.id}-v1.') and first["Last-Modified"]
     assert first["Cache-Control"] == "public, max-age=60"
     assert client.get(f"{URL}{value.id}/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
@@ -180,8 +180,74 @@ def test_lists_have_an_etag_too(client):
     assert client.get(URL, {"country": "DNK"}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
+def test_a_values_etag_changes_when_its_instrument_changes_but_if_match_still_holds(client, curator):
+    from thresholds.services import record_save
+
+    value = ThresholdValue.objects.filter(instrument__country__iso3="DNK").first()
+    first = client.get(f"{URL}{value.id}/")
+    instrument = value.instrument
+    instrument.title += " (consolidated)"
+    record_save(instance=instrument, user=curator, expected_version=instrument.version)
+
+    changed = client.get(f"{URL}{value.id}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    # The value itself did not change, so a write based on the first read is not stale.
+    client.force_login(curator)
+    response = client.patch(
+        f"{URL}{value.id}/", {"notes": "checked"}, content_type="application/json", HTTP_IF_MATCH=first["ETag"]
+    )
+    assert response.status_code == 200, response.json()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        URL,
+        f"{URL}?country=DEU",
+        "/api/v1/instruments/",
+        "/api/v1/countries/",
+        "/api/v1/countries/DEU/",
+        "/api/v1/pollutants/",
+        "/api/v1/units/",
+        "/api/v1/land-uses/",
+        "/api/v1/tiers/",
+        "/api/v1/extraction-methods/",
+    ],
+)
+def test_lists_and_details_say_when_they_last_changed(client, url):
+    first = client.get(url)
+    assert first.status_code == 200 and first["Last-Modified"].endswith(" GMT")
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+
+def test_last_modified_moves_on_when_a_value_is_changed_or_deleted(client, curator):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+    from django.utils.http import parse_http_date
+
+    from thresholds.services import record_save
+
+    first = client.get(URL)
+    later = timezone.now() + timedelta(days=1)
+    value = ThresholdValue.objects.filter(status="published").first()
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        value.notes = "checked"
+        record_save(instance=value, user=curator, expected_version=value.version)
+    changed = client.get(URL, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert changed.status_code == 200
+    assert parse_http_date(changed["Last-Modified"]) == int(later.timestamp())
+
+    with mock.patch("django.utils.timezone.now", return_value=later + timedelta(days=1)):
+        ThresholdValue.objects.get(pk=value.pk).delete()  # a curator's deletion, recorded in the history
+    deleted = client.get(URL, HTTP_IF_MODIFIED_SINCE=changed["Last-Modified"])
+    assert deleted.status_code == 200 and value.id not in ids(deleted)
+
+
 def test_countries_report_their_coverage_per_pollutant_group(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    # The page, its count, the coverage (2) and when the data last changed.
+    with django_assert_max_num_queries(5):
         body = client.get("/api/v1/countries/", {"limit": 300}).json()
     by_code = {row["iso3"]: row for row in body["results"]}
     assert by_code["DEU"]["coverage"] == {

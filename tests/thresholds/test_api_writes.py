@@ -44,7 +44,7 @@ def test_a_curator_creates_a_value_with_the_import_columns(api, curator):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["value"] == "0.30" and body["status"] == "draft" and body["conditions"]["ph_max"] == 5.5
-    assert response["Location"] == body["url"] and response["ETag"].endswith('-v1"')
+    assert response["Location"] == body["url"] and "-v1." in response["ETag"]
     value = ThresholdValue.objects.get(pk=body["id"])
     assert value.history.get().history_user == curator
 
