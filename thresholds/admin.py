@@ -30,6 +30,7 @@ from thresholds.services import (
     ImportRejected,
     RollbackRefused,
     import_batch_rollback,
+    instrument_withdraw,
     record_save,
     threshold_import,
     thresholds_mark_verified,
@@ -97,8 +98,15 @@ class OptimisticSaveMixin:
         record_save(instance=obj, user=request.user, expected_version=form.cleaned_data.get("expected_version"))
 
 
+class PublishPermissionMixin:
+    """Publishing and withdrawing (values, or an instrument with its values) need the permission to publish."""
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("thresholds.publish_thresholdvalue")
+
+
 @admin.register(LegalInstrument)
-class LegalInstrumentAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
+class LegalInstrumentAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHistoryAdmin):
     form = LegalInstrumentForm
     list_display = [
         "title_short",
@@ -109,13 +117,25 @@ class LegalInstrumentAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
         "instrument_type",
         "binding",
         "value_count",
+        "withdrawn",
     ]
-    list_filter = [InstrumentCountryFilter, "country__m49_region", "status", "instrument_type", "binding"]
+    list_filter = [InstrumentCountryFilter, "country__m49_region", "status", "instrument_type", "binding", "withdrawn"]
     search_fields = ["title", "title_en", "short_name", "issuing_body", "country__name", "country__iso3"]
     autocomplete_fields = ["country", "supersedes"]
-    readonly_fields = ["import_batch", "created_at", "updated_at", "created_by", "updated_by", "version"]
+    readonly_fields = ["withdrawn", "import_batch", "created_at", "updated_at", "created_by", "updated_by", "version"]
     inlines = [ThresholdValueInline]
     list_select_related = ["country"]
+    actions = ["withdraw"]
+
+    @admin.action(description="Withdraw selected instruments with all their values", permissions=["publish"])
+    def withdraw(self, request, queryset):
+        for instrument in queryset:
+            instrument_withdraw(instrument=instrument, user=request.user)
+        self.message_user(
+            request,
+            f"{len(queryset)} instrument(s) withdrawn with their values; their history keeps them.",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="title", ordering="title")
     def title_short(self, obj):
@@ -130,7 +150,7 @@ class LegalInstrumentAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ThresholdValue)
-class ThresholdValueAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
+class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHistoryAdmin):
     form = ThresholdValueForm
     change_list_template = "admin/thresholds/thresholdvalue/change_list.html"
     list_display = [
@@ -312,9 +332,6 @@ class ThresholdValueAdmin(OptimisticSaveMixin, SimpleHistoryAdmin):
     @admin.action(description="Export selected values as XLSX")
     def export_xlsx(self, request, queryset):
         return _xlsx_response(queryset)
-
-    def has_publish_permission(self, request):
-        return request.user.has_perm("thresholds.publish_thresholdvalue")
 
     def has_verify_permission(self, request):
         return request.user.has_perm("thresholds.verify_thresholdvalue")

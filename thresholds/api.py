@@ -8,7 +8,6 @@ import tempfile
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.db.models import Count, Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -25,7 +24,7 @@ from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant,
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.selectors import country_coverage, thresholds_visible_to, user_sees_drafts
+from thresholds.selectors import country_coverage, instruments_visible_to, thresholds_visible_to
 from thresholds.serializers import (
     CountryCoverageSerializer,
     LegalInstrumentSerializer,
@@ -37,6 +36,7 @@ from thresholds.services import (
     ConcurrentEdit,
     ImportRejected,
     instrument_save,
+    instrument_withdraw,
     threshold_create,
     threshold_update,
     threshold_withdraw,
@@ -288,6 +288,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     partial_update=extend_schema(
         request=LegalInstrumentWriteSerializer, parameters=[IF_MATCH], responses={200: LegalInstrumentSerializer}
     ),
+    withdraw=extend_schema(request=None, parameters=[IF_MATCH], responses={200: LegalInstrumentSerializer}),
 )
 class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
     """Laws, regulations, standards and guidelines that set threshold values.
@@ -336,8 +337,20 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
     filterset_fields = ["status", "instrument_type", "binding", "year"]
 
     def get_queryset(self):
-        visible = Q() if user_sees_drafts(self.request.user) else Q(values__status=ThresholdValue.Status.PUBLISHED)
-        return LegalInstrument.objects.select_related("country").annotate(value_count=Count("values", filter=visible))
+        return instruments_visible_to(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw an instrument and all its values: they stay in the database and their history, but are
+        no longer public. Needs If-Match and the permission to publish."""
+        instrument = self.get_object()
+        try:
+            instrument = instrument_withdraw(
+                instrument=instrument, user=request.user, expected_version=expected_version(request, instrument)
+            )
+        except ConcurrentEdit as exc:
+            raise PreconditionFailed(str(exc)) from exc
+        return self._representation(instrument)
 
 
 @extend_schema_view(

@@ -118,6 +118,12 @@ class LegalInstrument(models.Model):
     faolex_id = models.CharField("SoiLEX/FAOLEX record", max_length=40, blank=True)
     language = models.CharField(max_length=10, blank=True, help_text="ISO 639-1 code of the text.")
     notes = models.TextField(blank=True)
+    withdrawn = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Taken out of the public database with all its values (e.g. entered in error); kept with its "
+        "history. Set by the withdraw action.",
+    )
     is_synthetic = models.BooleanField(
         default=False, editable=False, help_text="Made by generate_thresholds for benchmarks; not real data."
     )

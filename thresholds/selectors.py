@@ -18,8 +18,20 @@ def thresholds_visible_to(user) -> QuerySet[ThresholdValue]:
     """The values a user may read, with everything their representation needs in one query."""
     values = ThresholdValue.objects.select_related("instrument__country", "pollutant", "land_use", "tier", "extraction")
     if not user_sees_drafts(user):
-        values = values.filter(status=ThresholdValue.Status.PUBLISHED)
+        # A withdrawn instrument's values are withdrawn with it; the second condition keeps them out
+        # even if one is published again by mistake.
+        values = values.filter(status=ThresholdValue.Status.PUBLISHED, instrument__withdrawn=False)
     return values
+
+
+def instruments_visible_to(user) -> QuerySet[LegalInstrument]:
+    """Instruments a user may read, each with how many of its values they may read."""
+    sees_drafts = user_sees_drafts(user)
+    visible = Q() if sees_drafts else Q(values__status=ThresholdValue.Status.PUBLISHED)
+    instruments = LegalInstrument.objects.select_related("country").annotate(
+        value_count=Count("values", filter=visible)
+    )
+    return instruments if sees_drafts else instruments.filter(withdrawn=False)
 
 
 def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:

@@ -105,6 +105,7 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
             "country_name",
             *LegalInstrument.DESCRIPTIVE_FIELDS,
             "supersedes",
+            "withdrawn",
             "value_count",
             "updated_at",
         ]

@@ -516,6 +516,16 @@ def threshold_withdraw(*, value: ThresholdValue, user, expected_version: int) ->
     return value
 
 
+@transaction.atomic
+def instrument_withdraw(*, instrument: LegalInstrument, user, expected_version: int | None = None) -> LegalInstrument:
+    """Take an instrument out of the public database with all its values; both keep their history."""
+    _check_may_publish(user)
+    instrument.withdrawn = True
+    record_save(instance=instrument, user=user, expected_version=expected_version, reason="withdrawn with its values")
+    thresholds_set_status(values=instrument.values.all(), status=ThresholdValue.Status.WITHDRAWN, user=user)
+    return instrument
+
+
 def _check_may_publish(user) -> None:
     if not user.has_perm("thresholds.publish_thresholdvalue"):
         raise PermissionDenied("Publishing or withdrawing values needs the permission to publish (Curators have it).")

@@ -161,3 +161,50 @@ def test_instrument_writes_are_checked(api, client):
     ]
     client.defaults.pop("HTTP_AUTHORIZATION", None)
     assert client.post("/api/v1/instruments/", {"country": "DEU", "title": "x"}).status_code == 401
+
+
+def test_withdrawing_an_instrument_withdraws_its_values_and_hides_both(api, client, curator):
+    from thresholds.models import LegalInstrument
+
+    instrument = LegalInstrument.objects.filter(country__iso3="DNK", values__status="published").distinct().first()
+    value_ids = set(instrument.values.values_list("id", flat=True))
+    url = f"/api/v1/instruments/{instrument.id}/"
+    etag = api.get(url)["ETag"]
+
+    assert api.post(f"{url}withdraw/").status_code == 428
+    withdrawn = api.post(f"{url}withdraw/", HTTP_IF_MATCH=etag)
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn"] is True
+    assert api.post(f"{url}withdraw/", HTTP_IF_MATCH=etag).status_code == 412
+
+    instrument.refresh_from_db()
+    assert instrument.withdrawn and instrument.history.first().history_user == curator
+    assert set(ThresholdValue.objects.filter(id__in=value_ids).values_list("status", flat=True)) == {"withdrawn"}
+    value = ThresholdValue.objects.get(pk=min(value_ids))
+    assert value.history.first().history_user == curator and value.history.count() >= 2
+
+    # Kept for curators, gone for everyone else, even if one of its values is published again by mistake.
+    assert api.get(url).status_code == 200
+    ThresholdValue.objects.filter(pk=value.pk).update(status="published")
+    del client.defaults["HTTP_AUTHORIZATION"]
+    assert client.get(url).status_code == 404
+    assert client.get(f"{URL}{value.pk}/").status_code == 404
+    assert value.pk not in {row["id"] for row in client.get(URL, {"country": "DNK"}).json()["results"]}
+    listed = {row["id"] for row in client.get("/api/v1/instruments/", {"page_size": 1000}).json()["results"]}
+    assert instrument.id not in listed
+
+
+def test_withdrawing_an_instrument_needs_the_permission_to_publish(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+    from thresholds.models import LegalInstrument
+
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__endswith="_legalinstrument"))
+    client.force_login(editor)
+    instrument = LegalInstrument.objects.first()
+    etag = client.get(f"/api/v1/instruments/{instrument.id}/")["ETag"]
+    response = client.post(f"/api/v1/instruments/{instrument.id}/withdraw/", HTTP_IF_MATCH=etag)
+    assert response.status_code == 403 and "permission to publish" in response.json()["detail"]
+    instrument.refresh_from_db()
+    assert not instrument.withdrawn

@@ -92,6 +92,19 @@ def _form_data(response):
     return data
 
 
+def test_withdrawing_instruments_with_their_values(curator_client, curator):
+    from thresholds.models import LegalInstrument
+
+    instrument = LegalInstrument.objects.filter(country__iso3="JPN").first()
+    changelist = reverse("admin:thresholds_legalinstrument_changelist")
+    response = curator_client.post(changelist, {"action": "withdraw", "_selected_action": [instrument.pk]}, follow=True)
+    assert "1 instrument(s) withdrawn" in response.content.decode()
+    instrument.refresh_from_db()
+    assert instrument.withdrawn and instrument.version == 2
+    assert not instrument.values.exclude(status="withdrawn").exists()
+    assert curator_client.get(changelist, {"withdrawn__exact": "1"}).context["cl"].result_count == 1
+
+
 def test_history_and_revert_screens_open(curator_client):
     value = ThresholdValue.objects.filter(instrument__country__iso3="GBR").first()
     history = curator_client.get(reverse("admin:thresholds_thresholdvalue_history", args=[value.pk]))
