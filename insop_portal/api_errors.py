@@ -78,19 +78,49 @@ CHANGE_STATUSES = {
     "412": "If-Match does not match the record's current ETag.",
     "428": "If-Match is required.",
 }
+ERROR_EXAMPLES = {
+    "400": (
+        "invalid",
+        "Some values are invalid: country: Unknown code(s): XXX.",
+        {"country": ["Unknown code(s): XXX."]},
+    ),
+    "401": ("not_authenticated", "Authentication credentials were not provided.", {}),
+    "403": ("permission_denied", "You do not have permission to perform this action.", {}),
+    "404": ("not_found", "No ThresholdValue matches the given query.", {}),
+    "405": ("method_not_allowed", 'Method "DELETE" not allowed.', {}),
+    "406": ("not_acceptable", "Could not satisfy the request Accept header.", {}),
+    "415": ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
+    "429": ("throttled", "Request was throttled. Expected available in 42 seconds.", {}),
+    "412": (
+        "precondition_failed",
+        'The record changed since your copy (now "thresholdvalue-146-v3"): GET it again and reapply your change.',
+        {},
+    ),
+    "428": (
+        "precondition_required",
+        "Send the record's ETag in If-Match, so that you never overwrite a change you have not seen.",
+        {},
+    ),
+}
+
+
+def _error_response(code: str, description: str) -> dict:
+    short, detail, errors = ERROR_EXAMPLES[code]
+    example = {"status": int(code), "code": short, "detail": detail, "errors": errors}
+    content = {"schema": {"$ref": "#/components/schemas/Error"}, "example": example}
+    return {"description": description, "content": {"application/json": content}}
 
 
 def document_errors(result, generator, request, public):
     """drf-spectacular hook: the error shape, and the statuses it comes with, on every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path in result.get("paths", {}).values():
         for method, operation in path.items():
             statuses = dict(ERROR_STATUSES)
             if method in ("patch", "put", "delete") or operation.get("operationId", "").endswith("withdraw_create"):
                 statuses.update(CHANGE_STATUSES)
             for code, description in statuses.items():
-                operation["responses"].setdefault(code, {"description": description, "content": reference})
+                operation["responses"].setdefault(code, _error_response(code, description))
     return result
 
 

@@ -1,6 +1,15 @@
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
+EXAMPLE_API = "http://127.0.0.1:8000/api/v1/"
+
+
+def _with_example_links(schema: dict, *, next_link: str, previous_link: str) -> dict:
+    """DRF's page schema, with links that look like this API's rather than DRF's placeholder."""
+    schema["properties"]["next"]["example"] = EXAMPLE_API + next_link
+    schema["properties"]["previous"]["example"] = EXAMPLE_API + previous_link
+    return schema
+
 
 class StableCursorPagination(CursorPagination):
     """Cursor pages: stable while rows are added, as fast deep in the list as at the start, no COUNT.
@@ -23,6 +32,13 @@ class StableCursorPagination(CursorPagination):
             )
         return min(int(raw), self.max_page_size)
 
+    def get_paginated_response_schema(self, schema):
+        return _with_example_links(
+            super().get_paginated_response_schema(schema),
+            next_link="thresholds/?country=DEU&cursor=cD00ODY%3D",
+            previous_link="thresholds/?country=DEU&cursor=cj0xJnA9NDg3",
+        )
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
@@ -36,6 +52,13 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = 1000
     max_offset = 1_000_000
+
+    def get_paginated_response_schema(self, schema):
+        return _with_example_links(
+            super().get_paginated_response_schema(schema),
+            next_link="countries/?limit=100&offset=200",
+            previous_link="countries/?limit=100",
+        )
 
     def get_offset(self, request):
         raw = request.query_params.get(self.offset_query_param)

@@ -20,6 +20,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def portal_server(live_server):
+    """The portal served on a free port with the seed data. Tests that use a live server end by
+    emptying the database, so the data is loaded again when it is missing."""
+    from thresholds.models import ThresholdValue
+
+    if not ThresholdValue.objects.exists():
+        reference_data_load()
+        call_command("load_seed", verbosity=0, stdout=io.StringIO())
+    return live_server
+
+
+@pytest.fixture
 def curator(db):
     user = UserFactory(username="curator", is_staff=True)
     user.groups.add(Group.objects.get(name=CURATORS_GROUP))

@@ -1,10 +1,11 @@
 """How threshold values and instruments look in the API. Mapping only; the rules live in services."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from reference.models import Country
 from reference.serializers import CountrySerializer
+from thresholds import api_examples
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
@@ -41,6 +42,7 @@ class ConditionsSerializer(serializers.Serializer):
     note = serializers.CharField(source="condition_text", allow_blank=True)
 
 
+@extend_schema_serializer(examples=[api_examples.THRESHOLD])
 class ThresholdValueSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="threshold-detail")
     country = serializers.CharField(source="instrument.country.iso3")
@@ -89,6 +91,7 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=[api_examples.INSTRUMENT])
 class LegalInstrumentSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="instrument-detail")
     country = serializers.CharField(source="country.iso3")
@@ -117,6 +120,7 @@ class CoverageSerializer(serializers.Serializer):
     values_by_group = serializers.DictField(child=serializers.IntegerField(), help_text="Pollutant group → values.")
 
 
+@extend_schema_serializer(examples=[api_examples.COUNTRY])
 class CountryCoverageSerializer(CountrySerializer):
     coverage = serializers.SerializerMethodField()
 
@@ -129,6 +133,7 @@ class CountryCoverageSerializer(CountrySerializer):
         return self.context["coverage"].get(country.id, empty)
 
 
+@extend_schema_serializer(examples=[api_examples.THRESHOLD_WRITE])
 class ThresholdWriteSerializer(serializers.Serializer):
     """A value in the import template's columns; every column is optional here, the import's checks
     say what is missing. Send numbers as strings to keep them as written ("0.30")."""
@@ -148,6 +153,7 @@ class ThresholdWriteSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_serializer(examples=[api_examples.INSTRUMENT_WRITE])
 class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
     """What a curator sends to create or change an instrument; the model's own checks apply on save."""
 

@@ -321,18 +321,74 @@ def test_cursor_pages_stay_stable_while_values_are_added(client, curator):
     assert walked == sorted(walked)
 
 
-def test_the_csv_export_read_by_pandas_matches_the_json(client):
+def _number(text: str):
+    return float(text) if text else None
+
+
+def _as_exported(item) -> str:
+    return "" if item is None else str(item)
+
+
+# Each export column, from the JSON row; the columns the JSON does not carry come from the database.
+FROM_JSON = {
+    "country": lambda r: r["country"],
+    "jurisdiction": lambda r: r["jurisdiction"],
+    "instrument": lambda r: r["instrument"]["title"],
+    "instrument_year": lambda r: _as_exported(r["instrument"]["year"]),
+    "instrument_status": lambda r: r["instrument"]["status"],
+    "instrument_url": lambda r: r["instrument"]["url"],
+    "cas": lambda r: r["pollutant"]["cas"],
+    "land_use": lambda r: r["land_use"],
+    "land_use_label": lambda r: r["land_use_label"],
+    "tier": lambda r: r["tier"],
+    "tier_label": lambda r: r["tier_label"],
+    "value": lambda r: r["value"],
+    "qualifier": lambda r: r["qualifier"],
+    "unit": lambda r: r["unit"],
+    "texture": lambda r: r["conditions"]["texture"],
+    "crop": lambda r: r["conditions"]["crop"],
+    "depth": lambda r: r["conditions"]["depth"],
+    "extraction": lambda r: _as_exported(r["conditions"]["extraction"]),
+    "condition": lambda r: r["conditions"]["note"],
+    "basis": lambda r: r["basis"],
+    "status": lambda r: r["status"],
+    "source_url": lambda r: r["source_url"],
+}
+NUMBERS_FROM_JSON = {
+    **{name: (lambda r, name=name: r["conditions"][name]) for name in ("ph_min", "ph_max", "clay_min", "clay_max")},
+    **{name: (lambda r, name=name: r["conditions"][name]) for name in ("toc_min", "toc_max", "cec_min", "cec_max")},
+    "value_mg_kg": lambda r: r["value_mg_kg"],
+}
+FROM_DATABASE = {"pollutant": "pollutant_label", "value_year": "value_year", "source_page": "source_page"}
+FROM_DATABASE |= {"source_quote": "source_quote", "notes": "notes"}
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_exports_read_by_pandas_equal_the_json_cell_by_cell(client, export):
     import pandas as pd
 
-    params = {"country": "DEU,JPN"}
-    response = client.get(URL, {**params, "format": "csv"})
-    table = pd.read_csv(io.BytesIO(b"".join(response.streaming_content)), dtype=str, keep_default_na=False)
+    from thresholds.spreadsheets import unneutralise
+
+    params = {"country": "DEU,JPN,CHN,BRA"}
+    response = client.get(URL, {**params, "format": export})
+    content = io.BytesIO(b"".join(response.streaming_content))
+    if export == "csv":
+        table = pd.read_csv(content, dtype=str, keep_default_na=False)
+    else:
+        table = pd.read_excel(content, sheet_name="thresholds", dtype=str, keep_default_na=False)
     rows = client.get(URL, {**params, "page_size": 1000}).json()["results"]
-    assert len(table) == len(rows) == 43
-    assert list(table["value"]) == [r["value"] for r in rows]
-    assert list(table["pollutant"]) == [ThresholdValue.objects.get(pk=r["id"]).pollutant_label for r in rows]
-    as_numbers = [float(x) if x else None for x in table["value_mg_kg"]]
-    assert as_numbers == [r["value_mg_kg"] for r in rows]
+    records = ThresholdValue.objects.in_bulk([r["id"] for r in rows])
+    assert len(table) == len(rows) > 200
+    assert set(table.columns) == set(FROM_JSON) | set(NUMBERS_FROM_JSON) | set(FROM_DATABASE)
+
+    for position, (cells, row) in enumerate(zip(table.to_dict("records"), rows, strict=True)):
+        # A text a spreadsheet would run as a formula ("=" as a qualifier) is exported with an apostrophe.
+        cells = {name: unneutralise(text) for name, text in cells.items()}
+        expected = {name: read(row) for name, read in FROM_JSON.items()}
+        expected |= {name: _as_exported(getattr(records[row["id"]], field)) for name, field in FROM_DATABASE.items()}
+        assert {name: cells[name] for name in expected} == expected, f"row {position + 2}"
+        numbers = {name: _number(cells[name]) for name in NUMBERS_FROM_JSON}
+        assert numbers == {name: read(row) for name, read in NUMBERS_FROM_JSON.items()}, f"row {position + 2}"
 
 
 @pytest.mark.parametrize(
@@ -419,3 +475,42 @@ def test_the_api_csv_holds_the_same_values_as_the_python_writer(client, curator)
 def test_an_impossible_pollutant_id_finds_nothing(client):
     response = client.get(URL, {"pollutant": "9" * 30})
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_the_schemas_examples_are_real_responses(client):
+    from thresholds import api_examples
+    from thresholds.models import LegalInstrument
+
+    value = ThresholdValue.objects.get(
+        instrument__short_name="GB 15618-2018", pollutant__name="Cadmium", condition_text__startswith="5.5<pH<=6.5"
+    )
+    instrument = LegalInstrument.objects.get(title=api_examples.GB_15618["title"])
+    examples = [
+        (api_examples.THRESHOLD, f"{URL}{value.id}/"),
+        (api_examples.INSTRUMENT, f"/api/v1/instruments/{instrument.id}/"),
+        (api_examples.COUNTRY, "/api/v1/countries/CHN/"),
+    ]
+    # Ids and addresses depend on the database, timestamps on when the seed was loaded.
+    varying = {"id", "url", "api_url", "updated_at"}
+
+    def stable(data):
+        if isinstance(data, dict):
+            return {key: stable(item) for key, item in data.items() if key not in varying}
+        return data
+
+    for example, url in examples:
+        assert stable(client.get(url).json()) == stable(example.value), example.summary
+
+
+def test_the_schema_shows_examples_of_responses_requests_and_errors(client):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    detail = paths["/api/v1/thresholds/{id}/"]
+    assert detail["get"]["responses"]["200"]["content"]["application/json"]["examples"]
+    assert detail["patch"]["requestBody"]["content"]["application/json"]["examples"]
+    missing = detail["get"]["responses"]["404"]["content"]["application/json"]["example"]
+    assert missing["status"] == 404 and missing["code"] == "not_found"
+    stale = detail["patch"]["responses"]["412"]["content"]["application/json"]["example"]
+    assert stale["code"] == "precondition_failed"
+    page = paths["/api/v1/thresholds/"]["get"]["responses"]["200"]["content"]["application/json"]["examples"]
+    [listed] = page.values()
+    assert listed["value"]["next"].startswith("http://127.0.0.1:8000/api/v1/thresholds/?")
