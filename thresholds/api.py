@@ -20,11 +20,10 @@ from rest_framework.response import Response
 from insop_portal.conditional import LastModifiedMixin
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
-from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
-from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.selectors import country_coverage, instruments_visible_to, thresholds_visible_to
+from thresholds.models import LegalInstrument
+from thresholds.selectors import DATA_CHANGES, country_coverage, instruments_visible_to, thresholds_visible_to
 from thresholds.serializers import (
     CountryCoverageSerializer,
     LegalInstrumentSerializer,
@@ -65,20 +64,6 @@ class XLSXRenderer(CSVRenderer):
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv", "xlsx"], description="csv and xlsx export the whole filtered result."
-)
-
-
-# Everything a threshold, instrument or country response shows; the history tables also see deletions.
-DATA_CHANGES = (
-    (ThresholdValue, "updated_at"),
-    (ThresholdValue.history.model, "history_date"),
-    (LegalInstrument, "updated_at"),
-    (LegalInstrument.history.model, "history_date"),
-    (Country, "updated_at"),
-    (Pollutant, "updated_at"),
-    (LandUseClass, "updated_at"),
-    (Tier, "updated_at"),
-    (ExtractionMethod, "updated_at"),
 )
 
 

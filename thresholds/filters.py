@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 import django_filters
@@ -41,6 +42,26 @@ class CodeListFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time turned into UTC: the database need not accept every offset Python does
+    (PostgreSQL stops at 16 hours), and a date at the edge of the calendar is a 400, not a crash."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError(
+                "%(value)s is outside the supported range of dates.", params={"value": value}
+            ) from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class ThresholdFilter(django_filters.FilterSet):
@@ -102,7 +123,7 @@ class ThresholdFilter(django_filters.FilterSet):
         known=lambda: ExtractionMethod.objects.values_list("code", flat=True),
         normalise=str.lower,
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time, for incremental sync."
     )
     q = django_filters.CharFilter(

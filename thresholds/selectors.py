@@ -2,11 +2,26 @@
 
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from reference.models import Pollutant, PollutantSynonym
+from insop_portal.conditional import last_changed
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
 from thresholds.models import LegalInstrument, ThresholdValue
+
+# Everything a threshold, instrument or country response shows; the history tables also see deletions.
+DATA_CHANGES = (
+    (ThresholdValue, "updated_at"),
+    (ThresholdValue.history.model, "history_date"),
+    (LegalInstrument, "updated_at"),
+    (LegalInstrument.history.model, "history_date"),
+    (Country, "updated_at"),
+    (Pollutant, "updated_at"),
+    (LandUseClass, "updated_at"),
+    (Tier, "updated_at"),
+    (ExtractionMethod, "updated_at"),
+)
 
 
 def user_sees_drafts(user) -> bool:
@@ -34,9 +49,29 @@ def instruments_visible_to(user) -> QuerySet[LegalInstrument]:
     return instruments if sees_drafts else instruments.filter(withdrawn=False)
 
 
+# Coverage is recomputed when the data changes; the timeout bounds how long two writes committing
+# out of timestamp order could leave it behind.
+COVERAGE_CACHE_SECONDS = 300
+
+
 def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
-    """For each country: how many instruments and readable values it has, per pollutant group (2 queries)."""
-    values = thresholds_visible_to(user).filter(instrument__country_id__in=country_ids)
+    """For each country: how many instruments and readable values it has, per pollutant group.
+
+    Counted for every country at once (two queries over the values table) and cached until the
+    data next changes, so a list of countries costs a cache read on a large database.
+    """
+    scope = "all" if user_sees_drafts(user) else "public"
+    stamp = last_changed(DATA_CHANGES)
+    key = f"thresholds:coverage:{scope}:{stamp.isoformat() if stamp else 'empty'}"
+    coverage = cache.get(key)
+    if coverage is None:
+        coverage = _coverage_of_every_country(user)
+        cache.set(key, coverage, COVERAGE_CACHE_SECONDS)
+    return {country_id: coverage[country_id] for country_id in country_ids if country_id in coverage}
+
+
+def _coverage_of_every_country(user) -> dict[int, dict]:
+    values = thresholds_visible_to(user)
     coverage: dict[int, dict] = defaultdict(lambda: {"instruments": 0, "values": 0, "values_by_group": {}})
     for row in values.values("instrument__country_id").annotate(instruments=Count("instrument", distinct=True)):
         coverage[row["instrument__country_id"]]["instruments"] = row["instruments"]
@@ -44,7 +79,7 @@ def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
         entry = coverage[row["instrument__country_id"]]
         entry["values_by_group"][row["pollutant__group"]] = row["count"]
         entry["values"] += row["count"]
-    return coverage
+    return dict(coverage)
 
 
 def thresholds_matching_text(values: QuerySet[ThresholdValue], text: str) -> QuerySet[ThresholdValue]:

@@ -80,6 +80,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config(env, default_sqlite_path=str(BASE_DIR / "db.sqlite3"))}
+
+# The cache holds API throttling counters and derived figures (country coverage). In memory per
+# process by default; Redis (CACHE_URL=redis://host:6379/0) shares it between server processes.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

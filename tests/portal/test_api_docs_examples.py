@@ -8,8 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 DOCUMENTED_SITE = "http://127.0.0.1:8000"
 

@@ -12,9 +12,10 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 
 
-def test_compose_runs_the_portal_with_postgresql_16():
+def test_compose_runs_the_portal_with_postgresql_16_and_redis():
     services = compose()["services"]
-    assert set(services) == {"db", "web"}
+    assert set(services) == {"db", "redis", "web"}
+    assert services["redis"]["image"] == "redis:7" and "ping" in services["redis"]["healthcheck"]["test"]
     assert services["db"]["image"] == "postgres:16"
     assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
     assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
@@ -33,7 +34,8 @@ def test_the_web_service_uses_gunicorn_production_settings_and_the_database():
     # No secret in the repository: the key must come from the environment, or compose refuses to start.
     assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
     assert web["ports"] == ["127.0.0.1:8000:8000"]
-    assert web["depends_on"]["db"]["condition"] == "service_healthy"
+    assert web["depends_on"]["db"]["condition"] == web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert environment["CACHE_URL"] == "redis://redis:6379/0"
     assert "media:/app/media" in web["volumes"]
 
 
@@ -46,7 +48,7 @@ def test_named_volumes_are_declared():
 def test_every_variable_the_settings_read_is_documented_in_env_example():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     documented = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if "=" in line}
-    for variable in ["SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL", "HTTPS"]:
+    for variable in ["SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL", "HTTPS"]:
         assert variable in documented, variable
 
 

@@ -90,3 +90,16 @@ def test_database_url_selects_postgresql_with_health_checks():
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 5433, "insop")
     assert config["CONN_HEALTH_CHECKS"] is True
     assert database_config(environ.Env(), default_sqlite_path="/tmp/x.sqlite3")["ENGINE"].endswith("sqlite3")
+
+
+def test_cache_url_selects_redis_and_defaults_to_memory():
+    shown = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    redis = run_django(
+        "insop_portal.settings.local", "shell", "-c", shown, SECRET_KEY=GOOD_KEY, CACHE_URL="redis://127.0.0.1:6379/0"
+    )
+    assert redis.returncode == 0, redis.stderr
+    assert redis.stdout.strip().endswith("django.core.cache.backends.redis.RedisCache")
+    memory = run_django("insop_portal.settings.local", "shell", "-c", shown, SECRET_KEY=GOOD_KEY)
+    assert memory.stdout.strip().endswith("django.core.cache.backends.locmem.LocMemCache"), memory.stderr
+    bad = run_django("insop_portal.settings.local", SECRET_KEY=GOOD_KEY, CACHE_URL="memcache-ish://nowhere")
+    assert bad.returncode != 0 and "cache" in bad.stderr.lower()

@@ -83,6 +83,7 @@ def test_filters(client, params, expected):
         {"ph": "acid"},
         {"region": "Atlantis"},
         {"updated_since": "yesterday"},
+        {"updated_since": "0001-01-01T05:00:00+10:00"},
         {"instrument": "abc"},
         {"ordering": "colour"},
         {"cursor": "not-a-cursor"},
@@ -123,6 +124,12 @@ def test_incremental_sync_with_updated_since(client):
     latest = ThresholdValue.objects.order_by("-updated_at").first()
     response = client.get(URL, {"updated_since": latest.updated_at.isoformat(), "page_size": 1000})
     assert latest.id in ids(response)
+
+
+def test_updated_since_accepts_any_offset_python_reads(client):
+    # PostgreSQL refuses offsets beyond 16 hours; the filter hands it UTC.
+    response = client.get(URL, {"updated_since": "0467-12-29T05:27:09.0+22:16", "page_size": 5})
+    assert response.status_code == 200 and len(ids(response)) == 5
 
 
 def test_csv_exports_the_whole_filtered_result(client):
@@ -246,8 +253,8 @@ def test_last_modified_moves_on_when_a_value_is_changed_or_deleted(client, curat
 
 
 def test_countries_report_their_coverage_per_pollutant_group(client, django_assert_max_num_queries):
-    # The page, its count, the coverage (2) and when the data last changed.
-    with django_assert_max_num_queries(5):
+    # The page, its count, the coverage (2 when not cached) and when the data last changed (2).
+    with django_assert_max_num_queries(6):
         body = client.get("/api/v1/countries/", {"limit": 300}).json()
     by_code = {row["iso3"]: row for row in body["results"]}
     assert by_code["DEU"]["coverage"] == {
@@ -258,6 +265,22 @@ def test_countries_report_their_coverage_per_pollutant_group(client, django_asse
     assert by_code["FRA"]["coverage"] == {"instruments": 0, "values": 0, "values_by_group": {}}
     japan = client.get("/api/v1/countries/JPN/").json()
     assert japan["coverage"]["values"] == 12 and japan["coverage"]["instruments"] == 3
+
+
+def test_coverage_is_counted_once_until_the_data_changes(client, curator, django_assert_num_queries):
+    from thresholds.services import thresholds_set_status
+
+    before = client.get("/api/v1/countries/DNK/").json()["coverage"]
+    # The country, and when the data last changed (for Last-Modified and for the cached coverage).
+    with django_assert_num_queries(3):
+        assert client.get("/api/v1/countries/DNK/").json()["coverage"] == before
+
+    value = ThresholdValue.objects.filter(instrument__country__iso3="DNK", status="published").first()
+    thresholds_set_status(values=ThresholdValue.objects.filter(pk=value.pk), status="withdrawn", user=curator)
+    after = client.get("/api/v1/countries/DNK/").json()["coverage"]
+    assert after["values"] == before["values"] - 1
+    group = value.pollutant.group
+    assert after["values_by_group"].get(group, 0) == before["values_by_group"][group] - 1
 
 
 def test_throttling_answers_429_with_retry_after(client, settings):
