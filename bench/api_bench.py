@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -172,6 +173,10 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database: this benchmark measures the production setup.")
+    missing = [tool for tool in ("wrk", "psql") if shutil.which(tool) is None]
+    if missing:
+        needed = " and ".join(missing)
+        raise SystemExit(f"This benchmark needs {needed} (Debian: apt-get install wrk postgresql-client).")
     total = ensure_rows(args.rows)
     deep = deep_cursor(min(900_000, total - 200))
     server = start_server()
