@@ -34,7 +34,8 @@ class UnitViewSet(LastModifiedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Unit.objects.prefetch_related("aliases")
     serializer_class = UnitSerializer
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    # Unit codes hold slashes ("mg/kg"): units/mg/kg/ is the unit mg/kg.
+    lookup_value_regex = ".+"
     pagination_class = None
 
 

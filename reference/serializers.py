@@ -1,8 +1,11 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from reference import api_examples
 from reference.models import Country, Pollutant, Unit
 
 
+@extend_schema_serializer(examples=[api_examples.COUNTRY])
 class CountrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
@@ -20,6 +23,7 @@ class CountrySerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=[api_examples.POLLUTANT])
 class PollutantSerializer(serializers.ModelSerializer):
     synonyms = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     members = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
@@ -42,6 +46,7 @@ class PollutantSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(examples=[api_examples.UNIT])
 class UnitSerializer(serializers.ModelSerializer):
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="alias")
 
@@ -50,6 +55,7 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "factor_to_mg_kg", "aliases"]
 
 
+@extend_schema_serializer(examples=[api_examples.TIER])
 class HarmonisedClassSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()

@@ -88,3 +88,9 @@ def test_api_lists_reference_data(client, django_assert_max_num_queries):
 
 def test_the_api_is_read_only_for_anonymous_visitors(client):
     assert client.post("/api/v1/pollutants/", {"name": "x"}).status_code in (401, 403)
+
+
+def test_a_unit_whose_code_has_a_slash_has_a_detail(client):
+    assert client.get("/api/v1/units/mg/kg/").json()["code"] == "mg/kg"
+    assert client.get("/api/v1/units/Bq/kg/").json()["factor_to_mg_kg"] is None
+    assert client.get("/api/v1/units/no/such/unit/").status_code == 404

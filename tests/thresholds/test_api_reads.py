@@ -501,6 +501,8 @@ def test_an_impossible_pollutant_id_finds_nothing(client):
 
 
 def test_the_schemas_examples_are_real_responses(client):
+    from reference import api_examples as reference_examples
+    from reference.models import Pollutant
     from thresholds import api_examples
     from thresholds.models import LegalInstrument
 
@@ -512,6 +514,9 @@ def test_the_schemas_examples_are_real_responses(client):
         (api_examples.THRESHOLD, f"{URL}{value.id}/"),
         (api_examples.INSTRUMENT, f"/api/v1/instruments/{instrument.id}/"),
         (api_examples.COUNTRY, "/api/v1/countries/CHN/"),
+        (reference_examples.POLLUTANT, f"/api/v1/pollutants/{Pollutant.objects.get(cas_rn='7440-43-9').id}/"),
+        (reference_examples.UNIT, "/api/v1/units/µg/kg/"),
+        (reference_examples.TIER, "/api/v1/tiers/precautionary/"),
     ]
     # Ids and addresses depend on the database, timestamps on when the seed was loaded.
     varying = {"id", "url", "api_url", "updated_at"}
