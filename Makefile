@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy bench bench-import bench-api clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy bench bench-import bench-api vendor clean
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint | fmt        ruff check | ruff format"
 	@echo "make migrations-check  fail if models and migrations drift"
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
+	@echo "make vendor            refresh the vendored map shapes and test tools from the npm registry"
 	@echo "make bench             benchmarks: bench-import and bench-api (DATABASE_URL on PostgreSQL); docs/performance.md"
 
 $(BIN)/python:
@@ -92,3 +93,19 @@ lock:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Third-party assets come from the npm registry, never a CDN, and are committed with their licences:
+# world-atlas (Natural Earth country shapes, drawn server-side into the map) under static/vendor/,
+# axe-core (accessibility checks in the browser tests) under tests/vendor/.
+WORLD_ATLAS ?= world-atlas@2.0.2
+AXE_CORE ?= axe-core@4.10.3
+vendor:
+	@command -v npm >/dev/null || { echo "npm is needed (Debian: apt-get install npm)"; exit 1; }
+	rm -rf static/vendor/world-atlas tests/vendor/axe-core
+	mkdir -p static/vendor/world-atlas tests/vendor/axe-core
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent $(WORLD_ATLAS) $(AXE_CORE) >/dev/null \
+		&& for tarball in *.tgz; do tar -xzf $$tarball && mv package $${tarball%.tgz}; done \
+		&& cp world-atlas-*/countries-110m.json world-atlas-*/LICENSE world-atlas-*/package.json $(CURDIR)/static/vendor/world-atlas/ \
+		&& cp axe-core-*/axe.min.js axe-core-*/LICENSE axe-core-*/package.json $(CURDIR)/tests/vendor/axe-core/ \
+		&& rm -rf $$tmp
+	@echo "Vendored $(WORLD_ATLAS) and $(AXE_CORE)."

@@ -4,13 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 
 from insop_portal.api import router
-from reference import views as reference_views
 
 admin.site.site_header = "INSOP portal: curators"
 admin.site.site_title = "INSOP curators"
 
 urlpatterns = [
-    path("", reference_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(router.urls)),
@@ -18,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("thresholds.urls")),
 ]
 
 handler404 = "insop_portal.api_errors.not_found"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-
 from reference.cas import looks_like_cas
-from reference.models import Country, Pollutant, PollutantSynonym, Unit, UnitAlias
+from reference.models import Pollutant, PollutantSynonym, Unit, UnitAlias
 from reference.text import match_key, unit_key
 
 
@@ -26,17 +24,3 @@ def unit_match(text: str) -> Unit | None:
     """The unit a source means by `text` ("mg/kg dry matter" -> mg/kg), or None."""
     alias = UnitAlias.objects.select_related("unit").filter(key=unit_key(text or "")).first()
     return alias.unit if alias else None
-
-
-def reference_counts() -> dict[str, int]:
-    """Headline numbers of the reference data, in two queries."""
-    countries = Country.objects.aggregate(
-        countries=Count("id", filter=Q(kind=Country.Kind.COUNTRY)),
-        jurisdictions=Count("id"),
-    )
-    pollutants = Pollutant.objects.aggregate(
-        pollutants=Count("id"),
-        pesticides=Count("id", filter=Q(group=Pollutant.Group.PESTICIDE)),
-        metals=Count("id", filter=Q(group=Pollutant.Group.METAL)),
-    )
-    return {**countries, **pollutants}

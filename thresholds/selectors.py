@@ -124,3 +124,64 @@ def _instruments_matching(word: str) -> list[int]:
         )
         return list(matches.values_list("id", flat=True))
     return list(LegalInstrument.objects.filter(found).values_list("id", flat=True))
+
+
+# ---- public pages ------------------------------------------------------------------------------
+
+PESTICIDE_GROUPS = {Pollutant.Group.PESTICIDE}
+METAL_GROUPS = {Pollutant.Group.METAL}
+
+
+def map_coverage_class(values_by_group: dict[str, int]) -> str:
+    """How a country is coloured on the map: which of the first priorities it has values for."""
+    metals = any(values_by_group.get(group) for group in METAL_GROUPS)
+    pesticides = any(values_by_group.get(group) for group in PESTICIDE_GROUPS)
+    if metals and pesticides:
+        return "both"
+    if metals:
+        return "metals"
+    if pesticides:
+        return "pesticides"
+    return "other" if any(values_by_group.values()) else "none"
+
+
+def portal_headline(user) -> dict:
+    """The home page's figures: countries with values, values, pollutants, instruments, last update."""
+    values = thresholds_visible_to(user)
+    return {
+        "countries": values.values("instrument__country_id").distinct().count(),
+        "values": values.count(),
+        "pollutants": values.values("pollutant_id").distinct().count(),
+        "instruments": values.values("instrument_id").distinct().count(),
+        "last_update": last_changed(DATA_CHANGES),
+    }
+
+
+def recent_values(user, *, limit: int = 8) -> QuerySet[ThresholdValue]:
+    return thresholds_visible_to(user).order_by("-updated_at", "-id")[:limit]
+
+
+def countries_with_coverage(user) -> list[Country]:
+    """Every country and territory, each with `coverage` and `map_class`, in region order."""
+    coverage = country_coverage(country_ids=list(Country.objects.values_list("id", flat=True)), user=user)
+    countries = list(Country.objects.order_by("m49_region", "name"))
+    empty = {"instruments": 0, "values": 0, "values_by_group": {}}
+    for country in countries:
+        country.coverage = coverage.get(country.id, empty)
+        country.map_class = map_coverage_class(country.coverage["values_by_group"])
+    return countries
+
+
+def country_values(country: Country, user) -> QuerySet[ThresholdValue]:
+    """A country's values with everything its page shows, in one query."""
+    return thresholds_visible_to(user).filter(instrument__country=country).select_related("unit")
+
+
+def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
+    return (
+        instruments_visible_to(user)
+        .filter(country=country)
+        .select_related("supersedes")
+        .prefetch_related("superseded_by")
+        .order_by("status", "-year", "title")
+    )

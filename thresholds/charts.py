@@ -1,0 +1,76 @@
+"""The cross-country comparison chart, drawn on the server as SVG: one row per country, one mark per
+value on a logarithmic mg/kg axis, coloured by tier. Reads without JavaScript; each mark has a
+tooltip (its SVG title) and the page has the same data as a table."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+LABEL_WIDTH = 190
+PLOT_WIDTH = 560
+ROW_HEIGHT = 22
+TOP = 28
+BOTTOM = 34
+
+
+@dataclass
+class Mark:
+    x: float
+    y: float
+    tier: str
+    title: str
+
+
+def comparison_chart(rows) -> dict | None:
+    """Geometry for templates/thresholds/_comparison_chart.svg; None when nothing converts to mg/kg."""
+    plotted = [row for row in rows if row.value_mg_kg and row.value_mg_kg > 0]
+    if not plotted:
+        return None
+    low = math.floor(math.log10(min(float(row.value_mg_kg) for row in plotted)))
+    high = math.ceil(math.log10(max(float(row.value_mg_kg) for row in plotted)))
+    high = max(high, low + 1)
+    countries = sorted({row.instrument.country.name for row in plotted})
+    position = {name: index for index, name in enumerate(countries)}
+
+    def x_of(number: float) -> float:
+        return LABEL_WIDTH + (math.log10(number) - low) / (high - low) * PLOT_WIDTH
+
+    marks = []
+    for row in plotted:
+        number = float(row.value_mg_kg)
+        details = [row.instrument.country.name, f"{row.value_text} {row.unit_label}", row.tier_label or row.tier.name]
+        details += [
+            row.land_use_label or row.land_use.name,
+            *row.words,
+            row.instrument.short_name or row.instrument.title,
+        ]
+        marks.append(
+            Mark(
+                x=round(x_of(number), 1),
+                y=TOP + position[row.instrument.country.name] * ROW_HEIGHT + ROW_HEIGHT / 2,
+                tier=row.tier.code,
+                title=" · ".join(str(item) for item in details if item),
+            )
+        )
+    ticks = [
+        {"x": round(x_of(10**power), 1), "label": number_format(10**power) if power >= 0 else f"{10**power:g}"}
+        for power in range(low, high + 1)
+    ]
+    height = TOP + len(countries) * ROW_HEIGHT + BOTTOM
+    return {
+        "width": LABEL_WIDTH + PLOT_WIDTH + 20,
+        "height": height,
+        "plot_left": LABEL_WIDTH,
+        "plot_right": LABEL_WIDTH + PLOT_WIDTH,
+        "axis_y": height - BOTTOM,
+        "countries": [
+            {"name": name, "y": TOP + index * ROW_HEIGHT + ROW_HEIGHT / 2 + 4} for index, name in enumerate(countries)
+        ],
+        "marks": marks,
+        "ticks": ticks,
+        "axis_label": _("mg/kg dry soil, logarithmic scale"),
+    }

@@ -1,0 +1,297 @@
+"""The public pages: home with the world map, countries, pollutant comparisons, instruments, search.
+
+Every filter is a query parameter with the same name as in the API, so a page's address is its
+permalink and its downloads are the API's CSV and XLSX of exactly the same filters.
+"""
+
+from __future__ import annotations
+
+import statistics
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from reference.models import Country, LandUseClass, Pollutant, PollutantSynonym, Tier
+from thresholds.charts import comparison_chart
+from thresholds.filters import ThresholdFilter
+from thresholds.selectors import (
+    countries_with_coverage,
+    country_instruments,
+    country_values,
+    instruments_visible_to,
+    portal_headline,
+    recent_values,
+    thresholds_matching_text,
+    thresholds_visible_to,
+)
+from thresholds.wording import conditions_in_words
+from thresholds.worldmap import HEIGHT, WIDTH, world_shapes
+
+ROWS_PER_PAGE = 500
+PAGE_FILTERS = ("land_use", "tier", "group", "pollutant", "extraction")
+SORTS = {
+    "": ("pollutant__group", "land_use__sort_order", "pollutant__name", "tier__sort_order", "value_mg_kg"),
+    "pollutant": ("pollutant__name", "land_use__sort_order", "tier__sort_order"),
+    "value": ("value_mg_kg", "pollutant__name"),
+    "-value": ("-value_mg_kg", "pollutant__name"),
+    "land_use": ("land_use__sort_order", "pollutant__name", "tier__sort_order"),
+    "tier": ("tier__sort_order", "pollutant__name", "land_use__sort_order"),
+    "country": ("instrument__country__name", "land_use__sort_order", "tier__sort_order"),
+}
+
+
+def home(request):
+    countries = countries_with_coverage(request.user)
+    by_numeric = {country.numeric: country for country in countries if country.numeric}
+    shapes = [(shape, by_numeric.get(shape.numeric)) for shape in world_shapes()]
+    return render(
+        request,
+        "thresholds/home.html",
+        {
+            "headline": portal_headline(request.user),
+            "shapes": shapes,
+            "map_width": WIDTH,
+            "map_height": HEIGHT,
+            "covered": [country for country in countries if country.coverage["values"]],
+            "recent": _with_words(recent_values(request.user)),
+        },
+    )
+
+
+def country_list(request):
+    countries = countries_with_coverage(request.user)
+    regions: dict[str, list[Country]] = {}
+    for country in countries:
+        regions.setdefault(country.m49_region or "", []).append(country)
+    summary = [
+        (region, members, sum(1 for country in members if country.coverage["values"]))
+        for region, members in regions.items()
+    ]
+    return render(request, "thresholds/country_list.html", {"regions": summary})
+
+
+def country_detail(request, iso3: str):
+    country = get_object_or_404(Country, iso3=iso3.upper())
+    values = country_values(country, request.user)
+    filterset, values = _filtered(request, values)
+    page = Paginator(values, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    downloads = _downloads({"country": country.iso3, **_active_filters(filterset)})
+    return render(
+        request,
+        "thresholds/country_detail.html",
+        {
+            "country": country,
+            "instruments": country_instruments(country, request.user),
+            "filterset": filterset,
+            **_filter_choices(filterset),
+            "page": page,
+            "values": _with_words(page.object_list),
+            "downloads": downloads,
+            "sort": request.GET.get("sort", ""),
+            "query": _query_without(request, "sort", "page"),
+            "page_query": _query_without(request, "page"),
+        },
+    )
+
+
+def pollutant_list(request):
+    counts = dict(
+        thresholds_visible_to(request.user)
+        .values("pollutant_id")
+        .annotate(count=Count("id"))
+        .values_list("pollutant_id", "count")
+    )
+    pollutants = [pollutant for pollutant in Pollutant.objects.order_by("group", "name") if counts.get(pollutant.id)]
+    for pollutant in pollutants:
+        pollutant.value_count = counts[pollutant.id]
+    return render(request, "thresholds/pollutant_list.html", {"pollutants": pollutants})
+
+
+def pollutant_detail(request, slug: str):
+    pollutant = get_object_or_404(Pollutant, slug=slug)
+    values = thresholds_visible_to(request.user).filter(pollutant=pollutant).select_related("unit")
+    filterset, values = _filtered(request, values, default_sort="country")
+    rows = _with_words(values)
+    numbers = [row.value_mg_kg for row in rows if row.value_mg_kg is not None]
+    extraction_methods = {row.extraction.name for row in rows if row.extraction_id}
+    return render(
+        request,
+        "thresholds/pollutant_detail.html",
+        {
+            "pollutant": pollutant,
+            "filterset": filterset,
+            **_filter_choices(filterset),
+            "values": rows,
+            "chart": comparison_chart(rows),
+            "summary": {
+                "count": len(numbers),
+                "countries": len({row.instrument.country_id for row in rows}),
+                "median": statistics.median(numbers) if numbers else None,
+                "low": min(numbers, default=None),
+                "high": max(numbers, default=None),
+            },
+            "mixed_extraction": sorted(extraction_methods) if len(extraction_methods) > 1 else [],
+            "mixed_conditions": len({tuple(row.words) for row in rows}) > 1,
+            "downloads": _downloads({"pollutant": pollutant.id, **_active_filters(filterset)}),
+            "sort": request.GET.get("sort", "country"),
+            "query": _query_without(request, "sort"),
+        },
+    )
+
+
+def instrument_detail(request, pk: int):
+    instrument = get_object_or_404(
+        instruments_visible_to(request.user).select_related("supersedes").prefetch_related("superseded_by"), pk=pk
+    )
+    values = thresholds_visible_to(request.user).filter(instrument=instrument).select_related("unit")
+    values = values.order_by(*SORTS[""])
+    return render(
+        request,
+        "thresholds/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "values": _with_words(values),
+            "downloads": _downloads({"instrument": instrument.pk}),
+        },
+    )
+
+
+def search(request):
+    text = request.GET.get("q", "").strip()
+    values = thresholds_visible_to(request.user)
+    if text:
+        values = thresholds_matching_text(values, text)
+    filterset, values = _filtered(request, values, extra=("region",))
+    facets = [
+        (
+            _("Region"),
+            _facet(request, values, "region", "instrument__country__m49_region", dict(Country.M49Region.choices)),
+        ),
+        (_("Pollutant group"), _facet(request, values, "group", "pollutant__group", dict(Pollutant.Group.choices))),
+        (_("Land use"), _facet(request, values, "land_use", "land_use__code", _names(LandUseClass))),
+        (_("Tier"), _facet(request, values, "tier", "tier__code", _names(Tier))),
+    ]
+    countries = pollutants = instruments = []
+    if text:
+        countries = Country.objects.filter(
+            Q(name__icontains=text) | Q(iso3__iexact=text) | Q(official_name__icontains=text)
+        )[:20]
+        pollutant_ids = PollutantSynonym.objects.filter(name__icontains=text).values("pollutant_id")
+        pollutants = Pollutant.objects.filter(Q(id__in=pollutant_ids) | Q(cas_rn=text) | Q(name__icontains=text))[:20]
+        instruments = instruments_visible_to(request.user).filter(
+            Q(title__icontains=text) | Q(title_en__icontains=text) | Q(short_name__icontains=text)
+        )[:20]
+    page = Paginator(values.order_by(*SORTS["country"]), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "thresholds/search.html",
+        {
+            "q": text,
+            "filterset": filterset,
+            "facets": facets,
+            "countries": countries,
+            "pollutants": pollutants,
+            "instruments": instruments,
+            "page": page,
+            "values": _with_words(page.object_list),
+            "downloads": _downloads({"q": text, **_active_filters(filterset)} if text else _active_filters(filterset)),
+            "page_query": _query_without(request, "page"),
+            "facet_base": request.GET,
+        },
+    )
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def _filtered(request, values, *, default_sort: str = "", extra: tuple[str, ...] = ()):
+    """The API's filters on a page: the same names, checks and messages."""
+    names = (*PAGE_FILTERS, *extra)
+    data = {
+        name: request.GET.getlist(name) if name in ("land_use", "tier", "extraction") else request.GET.get(name)
+        for name in names
+        if request.GET.get(name)
+    }
+    filterset = ThresholdFilter(data, queryset=values)
+    for name in list(filterset.filters):
+        if name not in names:
+            del filterset.filters[name]
+    if not filterset.is_valid():
+        return filterset, values.none()
+    sort = SORTS.get(request.GET.get("sort", default_sort), SORTS[default_sort])
+    return filterset, filterset.qs.order_by(*sort)
+
+
+def _active_filters(filterset) -> dict:
+    if not filterset.is_valid():
+        return {}
+    active = {}
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "", []):
+            continue
+        active[name] = ",".join(value) if isinstance(value, list) else value
+    return active
+
+
+def _downloads(params: dict) -> dict[str, str]:
+    base = reverse("threshold-list")
+    return {export: f"{base}?{urlencode({**params, 'format': export})}" for export in ("csv", "xlsx")}
+
+
+def _with_words(values):
+    rows = list(values)
+    for row in rows:
+        row.words = conditions_in_words(row)
+    return rows
+
+
+def _facet(request, values, name: str, field: str, labels: dict) -> list[dict]:
+    """A facet's entries with their counts; each links to the same search with that filter set (or
+    removed, when it is already set)."""
+    counts = values.order_by().values_list(field).annotate(count=Count("id"))
+    current = request.GET.get(name)
+    entries = []
+    for code, count in sorted(counts, key=lambda item: -item[1]):
+        if not code:
+            continue
+        query = request.GET.copy()
+        query.pop("page", None)
+        if code == current:
+            query.pop(name)
+        else:
+            query[name] = code
+        entries.append(
+            {"label": labels.get(code, code), "count": count, "active": code == current, "query": query.urlencode()}
+        )
+    return entries
+
+
+def _names(model) -> dict[str, str]:
+    return dict(model.objects.values_list("code", "name"))
+
+
+def _filter_choices(filterset) -> dict:
+    """What the filter form offers, and what is selected."""
+    data = filterset.data
+    return {
+        "land_uses": LandUseClass.objects.all(),
+        "tiers": Tier.objects.all(),
+        "groups": Pollutant.Group.choices,
+        "selected": {
+            "land_use": data.get("land_use") or [],
+            "tier": data.get("tier") or [],
+            "group": (data.get("group") or [""])[0],
+            "pollutant": (data.get("pollutant") or [""])[0],
+        },
+    }
+
+
+def _query_without(request, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()

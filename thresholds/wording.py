@@ -1,0 +1,77 @@
+"""Threshold conditions in plain, translatable words, for people who do not read spreadsheets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from thresholds.models import ThresholdValue
+
+
+def _number(value: Decimal) -> str:
+    return number_format(value.normalize(), use_l10n=True)
+
+
+def _band(low, high, *, both: str, at_least: str, at_most: str) -> str | None:
+    if low is not None and high is not None:
+        return both % {"low": _number(low), "high": _number(high)}
+    if low is not None:
+        return at_least % {"low": _number(low)}
+    if high is not None:
+        return at_most % {"high": _number(high)}
+    return None
+
+
+def conditions_in_words(value: ThresholdValue) -> list[str]:
+    """e.g. ["applies where soil pH is at most 5.5", "aqua regia extract", "sandy soils"]."""
+    texture = {
+        ThresholdValue.Texture.SAND: _("sandy soils"),
+        ThresholdValue.Texture.LOAM_SILT: _("loamy or silty soils"),
+        ThresholdValue.Texture.LOAM: _("loamy soils"),
+        ThresholdValue.Texture.SILT: _("silty soils"),
+        ThresholdValue.Texture.CLAY: _("clayey soils"),
+        ThresholdValue.Texture.ORGANIC: _("organic (peat) soils"),
+    }
+    if not value.extraction_id:
+        extraction = None
+    elif value.extraction.code == "total":
+        extraction = _("total content")
+    else:
+        extraction = _("%(method)s extract") % {"method": value.extraction.name}
+    phrases = [
+        _band(
+            value.ph_min,
+            value.ph_max,
+            both=_("applies where soil pH is from %(low)s to %(high)s"),
+            at_least=_("applies where soil pH is at least %(low)s"),
+            at_most=_("applies where soil pH is at most %(high)s"),
+        ),
+        texture.get(value.texture) if value.texture else None,
+        _band(
+            value.clay_min,
+            value.clay_max,
+            both=_("clay content from %(low)s to %(high)s %%"),
+            at_least=_("clay content at least %(low)s %%"),
+            at_most=_("clay content at most %(high)s %%"),
+        ),
+        _band(
+            value.toc_min,
+            value.toc_max,
+            both=_("organic matter from %(low)s to %(high)s %%"),
+            at_least=_("organic matter at least %(low)s %%"),
+            at_most=_("organic matter at most %(high)s %%"),
+        ),
+        _band(
+            value.cec_min,
+            value.cec_max,
+            both=_("cation exchange capacity from %(low)s to %(high)s cmol/kg"),
+            at_least=_("cation exchange capacity at least %(low)s cmol/kg"),
+            at_most=_("cation exchange capacity at most %(high)s cmol/kg"),
+        ),
+        extraction,
+        _("crop: %(crop)s") % {"crop": value.crop} if value.crop else None,
+        _("soil depth %(depth)s") % {"depth": value.depth} if value.depth else None,
+    ]
+    return [phrase for phrase in phrases if phrase]
