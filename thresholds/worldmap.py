@@ -58,7 +58,14 @@ def world_shapes() -> tuple[Shape, ...]:
         for index in indexes:
             arc = arcs[index] if index >= 0 else arcs[~index][::-1]
             points.extend(arc[1:] if points else arc)
-        return "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z"
+        # A ring that crosses the antimeridian (Russia's Chukotka, Fiji) jumps across the whole map:
+        # lift the pen there instead of drawing a line over the world.
+        parts, previous_x = [], None
+        for x, y in points:
+            command = "M" if previous_x is None or abs(x - previous_x) > WIDTH / 2 else "L"
+            parts.append(f"{command}{x:.1f},{y:.1f}")
+            previous_x = x
+        return "".join(parts) + "Z"
 
     shapes = []
     for geometry in topology["objects"]["countries"]["geometries"]:
