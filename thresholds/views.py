@@ -284,8 +284,8 @@ def _filter_choices(filterset) -> dict:
         "selected": {
             "land_use": data.get("land_use") or [],
             "tier": data.get("tier") or [],
-            "group": (data.get("group") or [""])[0],
-            "pollutant": (data.get("pollutant") or [""])[0],
+            "group": data.get("group") or "",
+            "pollutant": data.get("pollutant") or "",
         },
     }
 

@@ -1,0 +1,121 @@
+"""The public pages in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+Needs `apt-get install chromium` (CI installs it); Playwright does not download a browser here.
+"""
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert shutil.which(CHROMIUM), "Chromium is needed for the browser tests: apt-get install -y chromium"
+    # Playwright's sync API keeps an event loop in this thread; Django's database calls in the test
+    # itself are still synchronous, so its async-safety guard is lifted while the browser runs.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser, portal_server):
+    context = browser.new_context(base_url=portal_server.url, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_map_renders_and_a_click_on_a_country_opens_its_page(page):
+    page.goto("/")
+    germany = page.locator('.world-map a[data-iso3="DEU"] path')
+    assert germany.is_visible() and page.locator(".world-map path").count() > 150
+    germany.click()
+    page.wait_for_url("**/countries/DEU/")
+    assert page.locator("h1").inner_text() == "Germany"
+
+
+def test_filters_change_the_results_and_the_url_and_the_url_restores_them(page):
+    page.goto("/countries/DEU/")
+    everything = page.locator("table.values tbody tr").count()
+    page.select_option("select[name=group]", "metal")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**group=metal**")
+    filtered = page.locator("table.values tbody tr").count()
+    assert 0 < filtered < everything
+    assert parse_qs(urlparse(page.url).query)["group"] == ["metal"]
+
+    page.goto(page.url)  # a permalink, opened afresh
+    assert page.locator("select[name=group]").input_value() == "metal"
+    assert page.locator("table.values tbody tr").count() == filtered
+
+
+def test_the_csv_download_opens_in_pandas_with_the_rows_shown(page):
+    import pandas as pd
+
+    page.goto("/countries/DEU/?tier=precautionary")
+    shown = page.locator("table.values tbody tr").count()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    table = pd.read_csv(io.BytesIO(Path(download_info.value.path()).read_bytes()), dtype=str)
+    assert len(table) == shown and set(table["country"]) == {"DEU"} and set(table["tier"]) == {"precautionary"}
+
+
+def test_switching_language_changes_the_interface_and_arabic_is_right_to_left(page):
+    page.goto("/")
+    page.select_option("#language", "fr")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("link", name="Pays").first.is_visible()
+
+    page.select_option("#language", "ar")
+    page.locator(".language-switcher button").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+@pytest.mark.parametrize("path", ["/", "/countries/DEU/", "/pollutants/cadmium/", "/search/?q=cadmium"])
+def test_no_serious_or_critical_accessibility_violations(page, path):
+    page.goto(path)
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        {"rule": violation["id"], "nodes": [node["target"] for node in violation["nodes"]][:3]}
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not serious, json.dumps(serious, indent=1)
+
+
+def test_the_pages_work_at_phone_width(browser, portal_server):
+    context = browser.new_context(base_url=portal_server.url, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto("/countries/DEU/")
+    # Nothing but the scrollable table region is wider than the screen.
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    context.close()
+    assert overflow <= 1
