@@ -122,6 +122,14 @@ def expected_version(request, record) -> int:
     return int(match["version"])
 
 
+def versioned_change(service, *, version: int, **arguments):
+    """Call a write service with the version the client saw; a concurrent change is a 412."""
+    try:
+        return service(expected_version=version, **arguments)
+    except ConcurrentEdit as exc:
+        raise PreconditionFailed(str(exc)) from exc
+
+
 class CuratorsWrite(permissions.DjangoModelPermissionsOrAnonReadOnly):
     """Anyone reads; writing needs the model permission (the Curators group has it)."""
 
@@ -257,13 +265,11 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     def withdraw(self, request, pk=None):
         """Withdraw a value: it stays in the database and its history, but is no longer public."""
         value = self.get_object()
-        try:
-            value = threshold_withdraw(
-                value=value, user=request.user, expected_version=expected_version(request, value)
+        return self._representation(
+            versioned_change(
+                threshold_withdraw, value=value, user=request.user, version=expected_version(request, value)
             )
-        except ConcurrentEdit as exc:
-            raise PreconditionFailed(str(exc)) from exc
-        return self._representation(value)
+        )
 
 
 @extend_schema_view(
@@ -329,13 +335,10 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
         """Withdraw an instrument and all its values: they stay in the database and their history, but are
         no longer public. Needs If-Match and the permission to publish."""
         instrument = self.get_object()
-        try:
-            instrument = instrument_withdraw(
-                instrument=instrument, user=request.user, expected_version=expected_version(request, instrument)
-            )
-        except ConcurrentEdit as exc:
-            raise PreconditionFailed(str(exc)) from exc
-        return self._representation(instrument)
+        version = expected_version(request, instrument)
+        return self._representation(
+            versioned_change(instrument_withdraw, instrument=instrument, user=request.user, version=version)
+        )
 
 
 @extend_schema_view(
