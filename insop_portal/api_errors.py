@@ -93,7 +93,8 @@ ERROR_EXAMPLES = {
     "429": ("throttled", "Request was throttled. Expected available in 42 seconds.", {}),
     "412": (
         "precondition_failed",
-        'The record changed since your copy (now "thresholdvalue-146-v3"): GET it again and reapply your change.',
+        'The record changed since your copy (now "thresholdvalue-146-v3.9f2c4e1a0b7d3c65"): '
+        "GET it again and reapply your change.",
         {},
     ),
     "428": (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
+
 from reference.cas import looks_like_cas
-from reference.models import Pollutant, PollutantSynonym, Unit, UnitAlias
+from reference.models import Country, Pollutant, PollutantSynonym, Unit, UnitAlias
 from reference.text import match_key, unit_key
 
 
@@ -24,3 +26,10 @@ def unit_match(text: str) -> Unit | None:
     """The unit a source means by `text` ("mg/kg dry matter" -> mg/kg), or None."""
     alias = UnitAlias.objects.select_related("unit").filter(key=unit_key(text or "")).first()
     return alias.unit if alias else None
+
+
+def countries_matching_text(text: str) -> QuerySet[Country]:
+    """Countries whose name or official name contains `text`, or whose ISO3 code it is."""
+    return Country.objects.filter(
+        Q(name__icontains=text) | Q(official_name__icontains=text) | Q(iso3__iexact=text)
+    ).order_by("name")

@@ -5,6 +5,7 @@ tooltip (its SVG title) and the page has the same data as a table."""
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 from django.utils.formats import number_format
@@ -73,4 +74,21 @@ def comparison_chart(rows) -> dict | None:
         "marks": marks,
         "ticks": ticks,
         "axis_label": _("mg/kg dry soil, logarithmic scale"),
+    }
+
+
+def comparison_summary(rows) -> dict:
+    """What a comparison says besides the marks: how many values and countries, median and range in
+    mg/kg, and whether the values are comparable at all (extraction methods, conditions). Each row
+    carries `words`, its conditions in plain words."""
+    numbers = [row.value_mg_kg for row in rows if row.value_mg_kg is not None]
+    extraction_methods = {row.extraction.name for row in rows if row.extraction_id}
+    return {
+        "count": len(numbers),
+        "countries": len({row.instrument.country_id for row in rows}),
+        "median": statistics.median(numbers) if numbers else None,
+        "low": min(numbers, default=None),
+        "high": max(numbers, default=None),
+        "mixed_extraction": sorted(extraction_methods) if len(extraction_methods) > 1 else [],
+        "mixed_conditions": len({tuple(row.words) for row in rows}) > 1,
     }

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from insop_portal.conditional import last_changed
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
@@ -128,31 +128,41 @@ def _instruments_matching(word: str) -> list[int]:
 
 # ---- public pages ------------------------------------------------------------------------------
 
-PESTICIDE_GROUPS = {Pollutant.Group.PESTICIDE}
-METAL_GROUPS = {Pollutant.Group.METAL}
-
 
 def map_coverage_class(values_by_group: dict[str, int]) -> str:
-    """How a country is coloured on the map: which of the first priorities it has values for."""
-    metals = any(values_by_group.get(group) for group in METAL_GROUPS)
-    pesticides = any(values_by_group.get(group) for group in PESTICIDE_GROUPS)
+    """How a country is coloured on the map: which of the action plan's first priorities (heavy metals,
+    pesticides) it has values for."""
+    metals = bool(values_by_group.get(Pollutant.Group.METAL))
+    pesticides = bool(values_by_group.get(Pollutant.Group.PESTICIDE))
     if metals and pesticides:
         return "both"
-    if metals:
-        return "metals"
-    if pesticides:
-        return "pesticides"
+    if metals or pesticides:
+        return "metals" if metals else "pesticides"
     return "other" if any(values_by_group.values()) else "none"
 
 
-def portal_headline(user) -> dict:
-    """The home page's figures: countries with values, values, pollutants, instruments, last update."""
-    values = thresholds_visible_to(user)
+def countries_with_coverage(user) -> list[Country]:
+    """Every country and territory, each with `coverage` and `map_class`, in region order."""
+    countries = list(Country.objects.order_by("m49_region", "name"))
+    coverage = country_coverage(country_ids=[country.id for country in countries], user=user)
+    empty = {"instruments": 0, "values": 0, "values_by_group": {}}
+    for country in countries:
+        country.coverage = coverage.get(country.id, empty)
+        country.map_class = map_coverage_class(country.coverage["values_by_group"])
+    return countries
+
+
+def portal_headline(countries: list[Country], user) -> dict:
+    """The home page's figures, from the countries' cached coverage rather than counts over every
+    value (an instrument belongs to one country, so the per-country counts add up)."""
+    covered = [country.coverage for country in countries if country.coverage["values"]]
+    visible = thresholds_visible_to(user).filter(pollutant=OuterRef("pk"))
     return {
-        "countries": values.values("instrument__country_id").distinct().count(),
-        "values": values.count(),
-        "pollutants": values.values("pollutant_id").distinct().count(),
-        "instruments": values.values("instrument_id").distinct().count(),
+        "countries": len(covered),
+        "values": sum(coverage["values"] for coverage in covered),
+        "instruments": sum(coverage["instruments"] for coverage in covered),
+        # One index probe per pollutant, not a scan of the values.
+        "pollutants": Pollutant.objects.filter(Exists(visible)).count(),
         "last_update": last_changed(DATA_CHANGES),
     }
 
@@ -161,27 +171,37 @@ def recent_values(user, *, limit: int = 8) -> QuerySet[ThresholdValue]:
     return thresholds_visible_to(user).order_by("-updated_at", "-id")[:limit]
 
 
-def countries_with_coverage(user) -> list[Country]:
-    """Every country and territory, each with `coverage` and `map_class`, in region order."""
-    coverage = country_coverage(country_ids=list(Country.objects.values_list("id", flat=True)), user=user)
-    countries = list(Country.objects.order_by("m49_region", "name"))
-    empty = {"instruments": 0, "values": 0, "values_by_group": {}}
-    for country in countries:
-        country.coverage = coverage.get(country.id, empty)
-        country.map_class = map_coverage_class(country.coverage["values_by_group"])
-    return countries
-
-
 def country_values(country: Country, user) -> QuerySet[ThresholdValue]:
     """A country's values with everything its page shows, in one query."""
     return thresholds_visible_to(user).filter(instrument__country=country).select_related("unit")
 
 
-def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
+def instruments_with_lineage(user) -> QuerySet[LegalInstrument]:
+    """Readable instruments with what they supersede and what supersedes them (readable ones only)."""
+    later = LegalInstrument.objects.all() if user_sees_drafts(user) else LegalInstrument.objects.filter(withdrawn=False)
     return (
         instruments_visible_to(user)
-        .filter(country=country)
         .select_related("supersedes")
-        .prefetch_related("superseded_by")
-        .order_by("status", "-year", "title")
+        .prefetch_related(Prefetch("superseded_by", queryset=later.order_by("-year")))
     )
+
+
+def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
+    return instruments_with_lineage(user).filter(country=country).order_by("status", "-year", "title")
+
+
+def pollutants_matching_text(text: str) -> QuerySet[Pollutant]:
+    """Pollutants whose name, synonym (any language) or CAS number matches every word of `text`,
+    with the same typo tolerance as the value search."""
+    pollutants = Pollutant.objects.all()
+    for word in text.split():
+        pollutants = pollutants.filter(id__in=_pollutants_matching(word))
+    return pollutants
+
+
+def instruments_matching_text(text: str, user) -> QuerySet[LegalInstrument]:
+    """Readable instruments whose title or short name matches every word of `text`."""
+    instruments = instruments_visible_to(user)
+    for word in text.split():
+        instruments = instruments.filter(id__in=_instruments_matching(word))
+    return instruments

@@ -6,23 +6,25 @@ permalink and its downloads are the API's CSV and XLSX of exactly the same filte
 
 from __future__ import annotations
 
-import statistics
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from reference.models import Country, LandUseClass, Pollutant, PollutantSynonym, Tier
-from thresholds.charts import comparison_chart
+from reference.models import Country, LandUseClass, Pollutant, Tier
+from reference.selectors import countries_matching_text
+from thresholds.charts import comparison_chart, comparison_summary
 from thresholds.filters import ThresholdFilter
 from thresholds.selectors import (
     countries_with_coverage,
     country_instruments,
     country_values,
-    instruments_visible_to,
+    instruments_matching_text,
+    instruments_with_lineage,
+    pollutants_matching_text,
     portal_headline,
     recent_values,
     thresholds_matching_text,
@@ -52,7 +54,7 @@ def home(request):
         request,
         "thresholds/home.html",
         {
-            "headline": portal_headline(request.user),
+            "headline": portal_headline(countries, request.user),
             "shapes": shapes,
             "map_width": WIDTH,
             "map_height": HEIGHT,
@@ -116,8 +118,6 @@ def pollutant_detail(request, slug: str):
     values = thresholds_visible_to(request.user).filter(pollutant=pollutant).select_related("unit")
     filterset, values = _filtered(request, values, default_sort="country")
     rows = _with_words(values)
-    numbers = [row.value_mg_kg for row in rows if row.value_mg_kg is not None]
-    extraction_methods = {row.extraction.name for row in rows if row.extraction_id}
     return render(
         request,
         "thresholds/pollutant_detail.html",
@@ -127,15 +127,7 @@ def pollutant_detail(request, slug: str):
             **_filter_choices(filterset),
             "values": rows,
             "chart": comparison_chart(rows),
-            "summary": {
-                "count": len(numbers),
-                "countries": len({row.instrument.country_id for row in rows}),
-                "median": statistics.median(numbers) if numbers else None,
-                "low": min(numbers, default=None),
-                "high": max(numbers, default=None),
-            },
-            "mixed_extraction": sorted(extraction_methods) if len(extraction_methods) > 1 else [],
-            "mixed_conditions": len({tuple(row.words) for row in rows}) > 1,
+            "summary": comparison_summary(rows),
             "downloads": _downloads({"pollutant": pollutant.id, **_active_filters(filterset)}),
             "sort": request.GET.get("sort", "country"),
             "query": _query_without(request, "sort"),
@@ -144,9 +136,7 @@ def pollutant_detail(request, slug: str):
 
 
 def instrument_detail(request, pk: int):
-    instrument = get_object_or_404(
-        instruments_visible_to(request.user).select_related("supersedes").prefetch_related("superseded_by"), pk=pk
-    )
+    instrument = get_object_or_404(instruments_with_lineage(request.user), pk=pk)
     values = thresholds_visible_to(request.user).filter(instrument=instrument).select_related("unit")
     values = values.order_by(*SORTS[""])
     return render(
@@ -177,14 +167,9 @@ def search(request):
     ]
     countries = pollutants = instruments = []
     if text:
-        countries = Country.objects.filter(
-            Q(name__icontains=text) | Q(iso3__iexact=text) | Q(official_name__icontains=text)
-        )[:20]
-        pollutant_ids = PollutantSynonym.objects.filter(name__icontains=text).values("pollutant_id")
-        pollutants = Pollutant.objects.filter(Q(id__in=pollutant_ids) | Q(cas_rn=text) | Q(name__icontains=text))[:20]
-        instruments = instruments_visible_to(request.user).filter(
-            Q(title__icontains=text) | Q(title_en__icontains=text) | Q(short_name__icontains=text)
-        )[:20]
+        countries = countries_matching_text(text)[:20]
+        pollutants = pollutants_matching_text(text)[:20]
+        instruments = instruments_matching_text(text, request.user)[:20]
     page = Paginator(values.order_by(*SORTS["country"]), 100).get_page(request.GET.get("page"))
     return render(
         request,
