@@ -24,7 +24,7 @@ def api_exception_handler(exc, context):
         return None
     if isinstance(exc, ValidationError):
         errors = _as_field_errors(response.data)
-        detail = "Some values are invalid: " + "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
+        detail = _invalid_detail(errors)
         code = "invalid"
     else:
         errors = {}
@@ -33,6 +33,10 @@ def api_exception_handler(exc, context):
         code = codes if isinstance(codes, str) else exc.default_code
     response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
     return response
+
+
+def _invalid_detail(errors: dict[str, list[str]]) -> str:
+    return "Some values are invalid: " + "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
 def _as_field_errors(data) -> dict[str, list[str]]:
@@ -127,10 +131,17 @@ def document_errors(result, generator, request, public):
 
 def not_found(request, exception=None):
     """404 for addresses no route matches: JSON in the error shape under /api/, the usual page elsewhere."""
-    from django.http import JsonResponse
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
-        body = {"status": 404, "code": "not_found", "detail": "No API resource at this address.", "errors": {}}
-        return JsonResponse(body, status=404)
+        return error_response(404, "not_found", "No API resource at this address.")
     return page_not_found(request, exception)
+
+
+def error_response(status: int, code: str, detail: str, *, errors: dict[str, list[str]] | None = None):
+    """An error in the one shape, for answers given outside DRF (middleware, URL resolution)."""
+    from django.http import JsonResponse
+
+    errors = errors or {}
+    detail = detail or _invalid_detail(errors)
+    return JsonResponse({"status": status, "code": code, "detail": detail, "errors": errors}, status=status)

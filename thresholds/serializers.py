@@ -153,11 +153,21 @@ class ThresholdWriteSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class CountryCodeField(serializers.SlugRelatedField):
+    """An ISO 3166 alpha-3 code (or EUU), checked for its shape before it is looked up."""
+
+    def to_internal_value(self, data):
+        code = str(data).strip().upper()
+        if len(code) != 3 or not (code.isascii() and code.isalpha()):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:20])
+        return super().to_internal_value(code)
+
+
 @extend_schema_serializer(examples=[api_examples.INSTRUMENT_WRITE])
 class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
     """What a curator sends to create or change an instrument; the model's own checks apply on save."""
 
-    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+    country = CountryCodeField(slug_field="iso3", queryset=Country.objects.all())
 
     class Meta:
         model = LegalInstrument

@@ -84,3 +84,22 @@ def test_a_unit_whose_code_has_a_slash_has_a_detail(client):
     assert client.get("/api/v1/units/mg/kg/").json()["code"] == "mg/kg"
     assert client.get("/api/v1/units/Bq/kg/").json()["factor_to_mg_kg"] is None
     assert client.get("/api/v1/units/no/such/unit/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "api"),
+    [
+        ("/search/?q=a%00b", False),
+        ("/countries/D%00E/", False),
+        ("/api/v1/countries/D%00E/", True),
+        ("/api/v1/thresholds/?q=cad%00mium", True),
+    ],
+)
+def test_a_nul_byte_in_the_address_is_a_400_that_says_so(client, url, api):
+    response = client.get(url)
+    assert response.status_code == 400
+    if api:
+        body = response.json()
+        assert body["code"] == "invalid" and "NUL" in body["detail"] and len(body["errors"]) == 1
+    else:
+        assert "NUL byte" in response.content.decode()

@@ -208,3 +208,13 @@ def test_withdrawing_an_instrument_needs_the_permission_to_publish(client):
     assert response.status_code == 403 and "permission to publish" in response.json()["detail"]
     instrument.refresh_from_db()
     assert not instrument.withdrawn
+
+
+def test_an_instruments_country_must_look_like_a_code(api):
+    instrument = api.get("/api/v1/instruments/", {"page_size": 1}).json()["results"][0]
+    url = f"/api/v1/instruments/{instrument['id']}/"
+    etag = api.get(url)["ETag"]
+    for country in ["DE\x00", "Deutschland", "??"]:
+        response = patch(api, url, {"country": country}, etag)
+        assert response.status_code == 400 and "country" in response.json()["errors"], country
+    assert patch(api, url, {"country": "deu"}, etag).json()["country"] == "DEU"
