@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check lock check-deploy bench bench-import bench-api vendor clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check lock check-deploy bench bench-import bench-api vendor clean
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -16,6 +16,8 @@ help:
 	@echo "make superuser         create an admin account"
 	@echo "make lint | fmt        ruff check | ruff format"
 	@echo "make migrations-check  fail if models and migrations drift"
+	@echo "make messages          collect new interface strings into locale/*/django.po and compile them"
+	@echo "make messages-check    fail if a string is missing from the catalogs or a .mo is stale"
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
 	@echo "make vendor            refresh the vendored map shapes and test tools from the npm registry"
 	@echo "make bench             benchmarks: bench-import and bench-api (DATABASE_URL on PostgreSQL); docs/performance.md"
@@ -60,6 +62,20 @@ lint: $(INSTALLED)
 fmt: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Translation catalogs (locale/): `make messages` after changing interface text, then translate the
+# new entries of locale/<lang>/LC_MESSAGES/django.po (French and Spanish must stay complete: the
+# tests check it) and run it again to compile. Needs GNU gettext (apt-get install gettext).
+MAKEMESSAGES = env -u DATABASE_URL $(MANAGE) makemessages -l fr -l es -l ar -l zh_Hans -l ru --no-location \
+	--ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "static/*"
+messages: $(INSTALLED) .env
+	$(MAKEMESSAGES)
+	env -u DATABASE_URL $(MANAGE) compilemessages --ignore ".venv/*"
+
+messages-check: $(INSTALLED) .env
+	$(MAKEMESSAGES) --verbosity 0
+	git diff --exit-code --ignore-matching-lines='^"POT-Creation-Date' -- locale/ \
+		|| { echo "Interface strings changed: run make messages and translate the new entries." >&2; exit 1; }
 
 migrations-check: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=insop_portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -10,8 +10,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from reference.cas import validate_cas
+from reference.localisation import country_name, translated_name
 from reference.text import match_key, unit_key
 from reference.units import factor_to_mg_kg
 
@@ -24,11 +26,11 @@ class Country(models.Model):
         SUPRANATIONAL = "supranational", "Supranational jurisdiction"
 
     class M49Region(models.TextChoices):
-        AFRICA = "Africa"
-        AMERICAS = "Americas"
-        ASIA = "Asia"
-        EUROPE = "Europe"
-        OCEANIA = "Oceania"
+        AFRICA = "Africa", _("Africa")
+        AMERICAS = "Americas", _("Americas")
+        ASIA = "Asia", _("Asia")
+        EUROPE = "Europe", _("Europe")
+        OCEANIA = "Oceania", _("Oceania")
 
     class GspPartnership(models.TextChoices):
         AFRICAN = "african", "African Soil Partnership"
@@ -69,19 +71,32 @@ class Country(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.iso3})"
 
+    @property
+    def local_name(self) -> str:
+        """The name in the visitor's language (CLDR); the curated name in English."""
+        return country_name(self.iso2, self.name)
+
+    @property
+    def local_region(self) -> str:
+        return translated_name(self.m49_region)
+
+    @property
+    def local_subregion(self) -> str:
+        return translated_name(self.m49_subregion)
+
 
 class Pollutant(models.Model):
     """A substance or a sum parameter (e.g. the sum of DDT, DDD and DDE) that thresholds regulate."""
 
     class Group(models.TextChoices):
-        METAL = "metal", "Metal or metalloid"
-        PESTICIDE = "pesticide", "Pesticide"
-        PAH = "pah", "Polycyclic aromatic hydrocarbon (PAH)"
-        PCB = "pcb", "Polychlorinated biphenyl (PCB)"
-        DIOXIN = "dioxin", "Dioxin or furan"
-        PFAS = "pfas", "Per- and polyfluoroalkyl substance (PFAS)"
-        PETROLEUM = "petroleum", "Petroleum hydrocarbon"
-        OTHER = "other", "Other"
+        METAL = "metal", _("Metal or metalloid")
+        PESTICIDE = "pesticide", _("Pesticide")
+        PAH = "pah", _("Polycyclic aromatic hydrocarbon (PAH)")
+        PCB = "pcb", _("Polychlorinated biphenyl (PCB)")
+        DIOXIN = "dioxin", _("Dioxin or furan")
+        PFAS = "pfas", _("Per- and polyfluoroalkyl substance (PFAS)")
+        PETROLEUM = "petroleum", _("Petroleum hydrocarbon")
+        OTHER = "other", _("Other")
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
@@ -250,6 +265,11 @@ class HarmonisedClass(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the visitor's language (reference/names.py puts it in the catalogs)."""
+        return translated_name(self.name)
 
 
 class LandUseClass(HarmonisedClass):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from reference.cas import looks_like_cas
+from reference.localisation import collation_key, territory_names
 from reference.models import Country, Pollutant, PollutantSynonym, Unit, UnitAlias
 from reference.text import match_key, unit_key
 
@@ -29,7 +30,10 @@ def unit_match(text: str) -> Unit | None:
 
 
 def countries_matching_text(text: str) -> QuerySet[Country]:
-    """Countries whose name or official name contains `text`, or whose ISO3 code it is."""
+    """Countries whose name (in English or the visitor's language) or official name contains `text`,
+    or whose ISO3 code it is: "Allemagne" finds Germany for a French visitor, accents optional."""
+    wanted = collation_key(text)
+    local = [iso2 for iso2, name in territory_names().items() if wanted and wanted in collation_key(name)]
     return Country.objects.filter(
-        Q(name__icontains=text) | Q(official_name__icontains=text) | Q(iso3__iexact=text)
+        Q(name__icontains=text) | Q(official_name__icontains=text) | Q(iso3__iexact=text) | Q(iso2__in=local)
     ).order_by("name")

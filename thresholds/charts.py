@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from reference.localisation import collation_key
+
 LABEL_WIDTH = 190
 PLOT_WIDTH = 560
 ROW_HEIGHT = 22
@@ -34,7 +36,7 @@ def comparison_chart(rows) -> dict | None:
     low = math.floor(math.log10(min(float(row.value_mg_kg) for row in plotted)))
     high = math.ceil(math.log10(max(float(row.value_mg_kg) for row in plotted)))
     high = max(high, low + 1)
-    countries = sorted({row.instrument.country.name for row in plotted})
+    countries = sorted({row.instrument.country.local_name for row in plotted}, key=collation_key)
     position = {name: index for index, name in enumerate(countries)}
 
     def x_of(number: float) -> float:
@@ -43,16 +45,17 @@ def comparison_chart(rows) -> dict | None:
     marks = []
     for row in plotted:
         number = float(row.value_mg_kg)
-        details = [row.instrument.country.name, f"{row.value_text} {row.unit_label}", row.tier_label or row.tier.name]
+        country = row.instrument.country.local_name
+        details = [country, f"{row.value_text} {row.unit_label}", row.tier_label or row.tier.local_name]
         details += [
-            row.land_use_label or row.land_use.name,
+            row.land_use_label or row.land_use.local_name,
             *row.words,
             row.instrument.short_name or row.instrument.title,
         ]
         marks.append(
             Mark(
                 x=round(x_of(number), 1),
-                y=TOP + position[row.instrument.country.name] * ROW_HEIGHT + ROW_HEIGHT / 2,
+                y=TOP + position[country] * ROW_HEIGHT + ROW_HEIGHT / 2,
                 tier=row.tier.code,
                 title=" · ".join(str(item) for item in details if item),
             )
@@ -82,7 +85,7 @@ def comparison_summary(rows) -> dict:
     mg/kg, and whether the values are comparable at all (extraction methods, conditions). Each row
     carries `words`, its conditions in plain words."""
     numbers = [row.value_mg_kg for row in rows if row.value_mg_kg is not None]
-    extraction_methods = {row.extraction.name for row in rows if row.extraction_id}
+    extraction_methods = {row.extraction.local_name for row in rows if row.extraction_id}
     return {
         "count": len(numbers),
         "countries": len({row.instrument.country_id for row in rows}),

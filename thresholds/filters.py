@@ -44,6 +44,28 @@ class CodeListFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no, any case); anything else is a 400 rather than a filter that
+    quietly does nothing (Django's NullBooleanField reads "maybe" as "not given")."""
+
+    widget = forms.TextInput
+    WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def clean(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise ValidationError("%(value)s is not true or false.", params={"value": value}) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time turned into UTC: the database need not accept every offset Python does
     (PostgreSQL stops at 16 hours), and a date at the edge of the calendar is a 400, not a crash."""
@@ -64,6 +86,10 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+# The harmonised land use of values that apply whatever the land use (e.g. Germany's Vorsorgewerte).
+ANY_LAND_USE = "any"
+
+
 class ThresholdFilter(django_filters.FilterSet):
     country = CodeListFilter(
         field_name="instrument__country__iso3",
@@ -77,13 +103,20 @@ class ThresholdFilter(django_filters.FilterSet):
         method="filter_pollutant", help_text="Pollutant id, CAS number, or a name or synonym in any language."
     )
     group = django_filters.ChoiceFilter(field_name="pollutant__group", choices=Pollutant.Group.choices)
-    pop = django_filters.BooleanFilter(field_name="pollutant__is_pop", help_text="Stockholm Convention POPs.")
-    hhp = django_filters.BooleanFilter(field_name="pollutant__is_hhp", help_text="Highly Hazardous Pesticides.")
+    pop = StrictBooleanFilter(field_name="pollutant__is_pop", help_text="Stockholm Convention POPs.")
+    hhp = StrictBooleanFilter(field_name="pollutant__is_hhp", help_text="Highly Hazardous Pesticides.")
     land_use = CodeListFilter(
         field_name="land_use__code",
         known=lambda: LandUseClass.objects.values_list("code", flat=True),
         normalise=str.lower,
         help_text="Harmonised land-use codes.",
+    )
+    include_any_land_use = StrictBooleanFilter(
+        method="filter_include_any_land_use",
+        help_text=(
+            f"With land_use: also the values set for every land use (code {ANY_LAND_USE}), which apply to "
+            "the land uses asked for too. The public pages set it unless asked for specific values only."
+        ),
     )
     tier = CodeListFilter(
         field_name="tier__code",
@@ -137,6 +170,19 @@ class ThresholdFilter(django_filters.FilterSet):
     class Meta:
         model = ThresholdValue
         fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        cleaned = self.form.cleaned_data
+        if not (cleaned.get("include_any_land_use") and cleaned.get("land_use")):
+            return super().filter_queryset(queryset)
+        self.form.cleaned_data = {**cleaned, "land_use": [*cleaned["land_use"], ANY_LAND_USE]}
+        try:
+            return super().filter_queryset(queryset)
+        finally:
+            self.form.cleaned_data = cleaned
+
+    def filter_include_any_land_use(self, queryset, name, value):
+        return queryset  # widens land_use, in filter_queryset
 
     def filter_pollutant(self, queryset, name, value):
         text = value.strip()

@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from reference.localisation import collation_key
 from reference.models import Country, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
 from thresholds.charts import comparison_chart, comparison_summary
-from thresholds.filters import ThresholdFilter
+from thresholds.filters import ANY_LAND_USE, ThresholdFilter
 from thresholds.selectors import (
     countries_with_coverage,
     country_instruments,
@@ -67,7 +68,7 @@ def home(request):
 def country_list(request):
     countries = countries_with_coverage(request.user)
     regions: dict[str, list[Country]] = {}
-    for country in countries:
+    for country in sorted(countries, key=lambda country: collation_key(country.local_name)):
         regions.setdefault(country.m49_region or "", []).append(country)
     summary = [
         (region, members, sum(1 for country in members if country.coverage["values"]))
@@ -201,9 +202,13 @@ def _filtered(request, values, *, default_sort: str = "", extra: tuple[str, ...]
         for name in names
         if request.GET.get(name)
     }
+    # A value set for any land use applies to the one chosen too: shown unless the visitor asks for
+    # values set specifically for it.
+    if data.get("land_use") and ANY_LAND_USE not in data["land_use"] and not request.GET.get("specific_land_use"):
+        data["include_any_land_use"] = "true"
     filterset = ThresholdFilter(data, queryset=values)
     for name in list(filterset.filters):
-        if name not in names:
+        if name not in (*names, "include_any_land_use"):
             del filterset.filters[name]
     if not filterset.is_valid():
         return filterset, values.none()
@@ -218,6 +223,8 @@ def _active_filters(filterset) -> dict:
     for name, value in filterset.form.cleaned_data.items():
         if value in (None, "", []):
             continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
         active[name] = ",".join(value) if isinstance(value, list) else value
     return active
 
@@ -256,7 +263,7 @@ def _facet(request, values, name: str, field: str, labels: dict) -> list[dict]:
 
 
 def _names(model) -> dict[str, str]:
-    return dict(model.objects.values_list("code", "name"))
+    return {entry.code: entry.local_name for entry in model.objects.all()}
 
 
 def _filter_choices(filterset) -> dict:
@@ -271,6 +278,7 @@ def _filter_choices(filterset) -> dict:
             "tier": data.get("tier") or [],
             "group": data.get("group") or "",
             "pollutant": data.get("pollutant") or "",
+            "specific_land_use": bool(data.get("land_use")) and not data.get("include_any_land_use"),
         },
     }
 

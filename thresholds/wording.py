@@ -39,7 +39,7 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
     elif value.extraction.code == "total":
         extraction = _("total content")
     else:
-        extraction = _("%(method)s extract") % {"method": value.extraction.name}
+        extraction = _("%(method)s extract") % {"method": value.extraction.local_name}
     phrases = [
         _band(
             value.ph_min,

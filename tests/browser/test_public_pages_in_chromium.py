@@ -119,3 +119,68 @@ def test_the_pages_work_at_phone_width(browser, portal_server):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     context.close()
     assert overflow <= 1
+
+
+def test_a_new_visitor_finds_germanys_cadmium_value_for_sandy_soil_then_compares_and_downloads(page):
+    """The issue's "done when", as a first-time visitor does it: map, country, filters, comparison."""
+    import pandas as pd
+
+    page.goto("/")
+    page.locator('.world-map a[data-iso3="DEU"] path').click()
+    page.wait_for_url("**/countries/DEU/")
+    page.get_by_label("Pollutant", exact=True).fill("cadmium")
+    page.get_by_label("Tier").select_option(label="Precautionary or screening")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**tier=precautionary**")
+    sandy = page.locator("table.values tbody tr", has_text="sandy soils")
+    assert sandy.count() == 1 and "0.4" in sandy.inner_text() and "Cadmium" in sandy.inner_text()
+
+    page.get_by_role("link", name="Cadmium").first.click()
+    page.wait_for_url("**/pollutants/cadmium/**")
+    page.get_by_label("Land use", exact=True).select_option(label="Agricultural")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**land_use=agricultural**")
+    assert page.locator("figure.chart circle.mark").count() > 10
+    shown = page.locator("table.values tbody tr").count()
+    assert page.locator("table.values tbody tr", has_text="Germany").count() == 3  # set for any land use
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    table = pd.read_csv(io.BytesIO(Path(download_info.value.path()).read_bytes()), dtype=str)
+    assert len(table) == shown and "DEU" in set(table["country"]) and set(table["cas"]) == {"7440-43-9"}
+
+
+def _focus(page) -> dict:
+    return page.evaluate(
+        """() => { const el = document.activeElement; const style = getComputedStyle(el);
+        return {id: el.id, name: el.getAttribute('name'), text: el.textContent.trim(), tag: el.tagName,
+                outline: style.outlineStyle, width: parseFloat(style.outlineWidth)}; }"""
+    )
+
+
+def _tab_to(page, wanted, limit=60) -> dict:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = _focus(page)
+        assert focus["outline"] != "none" and focus["width"] >= 2, f"focus is not visible on {focus}"
+        if wanted(focus):
+            return focus
+    raise AssertionError(f"Tab never reached the element within {limit} presses")
+
+
+def test_the_portal_works_with_the_keyboard_alone_and_focus_is_always_visible(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert _focus(page)["text"] == "Skip to content"
+    _tab_to(page, lambda focus: focus["id"] == "home-search")
+    page.keyboard.type("Kadmium")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=Kadmium")
+    assert page.locator("table.values tbody tr").count() > 10
+
+    page.goto("/countries/DEU/")
+    _tab_to(page, lambda focus: focus["name"] == "tier")
+    page.keyboard.press("ArrowDown")  # the first tier after "All tiers"
+    _tab_to(page, lambda focus: focus["tag"] == "BUTTON" and focus["text"] == "Apply")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**tier=**")
+    assert "tier=" in page.url

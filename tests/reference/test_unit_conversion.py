@@ -64,6 +64,14 @@ def test_a_volume_concentration_is_not_a_mass_fraction():
         factor_to_mg_kg("mg/l")
 
 
+@pytest.mark.parametrize("text", ["a-b", "mg/kg TM", "(", "kg**kg**kg", "1/0", "degC/kg"])
+def test_free_text_the_units_library_cannot_read_is_a_value_error(text):
+    """pint's parser raises many kinds of error on odd text ("a-b" is a TypeError inside it): every
+    one becomes the ValueError callers turn into a message."""
+    with pytest.raises(ValueError):
+        factor_to_mg_kg(text)
+
+
 def test_a_curator_adding_a_unit_gets_its_factor_from_the_units_library():
     unit = Unit(code="mg/100 g", name="milligram per 100 gram", kind=Unit.Kind.MASS_FRACTION, pint_expression="mg/hg")
     unit.full_clean()

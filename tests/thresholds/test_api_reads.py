@@ -65,6 +65,12 @@ def test_anonymous_clients_see_published_values_only(client, curator):
         ({"q": "Kadmium", "country": "DEU"}, 3),
         # aldrin, dieldrin, endrin, chlordane, DDT, alpha-, beta- and gamma-HCH; not DDD, DDE, alachlor, atrazine.
         ({"pop": "true", "country": "ITA"}, 8),
+        ({"pop": "1", "country": "ITA"}, 8),
+        ({"pop": "false", "country": "ITA"}, 57 - 8),
+        # Cadmium on agricultural land: 15 values set for it, 13 more set for any land use (DEU, DNK, JPN, NLD, BRA).
+        ({"pollutant": "cadmium", "land_use": "agricultural"}, 15),
+        ({"pollutant": "cadmium", "land_use": "agricultural", "include_any_land_use": "true"}, 15 + 13),
+        ({"pollutant": "cadmium", "include_any_land_use": "true"}, 54),
     ],
 )
 def test_filters(client, params, expected):
@@ -92,6 +98,8 @@ def test_filters(client, params, expected):
         {"country": "DEU\x00"},
         {"tier": "%Ä"},
         {"land_use": "%s%d"},
+        {"pop": "maybe"},
+        {"include_any_land_use": "sometimes"},
     ],
 )
 def test_bad_filter_values_are_a_400_with_a_message(client, params):

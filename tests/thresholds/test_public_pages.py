@@ -75,6 +75,24 @@ def test_a_pollutant_is_compared_across_countries_with_a_warning_about_condition
     assert "Compare with care." in body and "median" in body
 
 
+def test_a_land_use_filter_includes_values_set_for_any_land_use_unless_asked_not_to(client):
+    """Germany's Vorsorgewerte hold for every land use: comparing agricultural land includes them."""
+    response = client.get("/pollutants/cadmium/", {"land_use": "agricultural"})
+    shown = response.context["values"]
+    assert {value.land_use.code for value in shown} == {"agricultural", "any"}
+    assert "DEU" in {value.instrument.country.iso3 for value in shown}
+    download = parse_qs(urlparse(response.context["downloads"]["csv"]).query)
+    assert download["include_any_land_use"] == ["true"] and download["land_use"] == ["agricultural"]
+    exported = client.get(response.context["downloads"]["csv"])
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == len(shown) and {row["land_use"] for row in rows} == {"agricultural", "any"}
+
+    specific = client.get("/pollutants/cadmium/", {"land_use": "agricultural", "specific_land_use": "1"})
+    assert {value.land_use.code for value in specific.context["values"]} == {"agricultural"}
+    assert "include_any_land_use" not in specific.context["downloads"]["csv"]
+    assert 'name="specific_land_use" value="1" checked' in specific.content.decode()
+
+
 def test_an_instrument_page_shows_what_it_supersedes(client):
     from thresholds.models import LegalInstrument
 
