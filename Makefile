@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check lock check-deploy bench bench-import bench-api vendor clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api vendor clean
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make superuser         create an admin account"
 	@echo "make lint | fmt        ruff check | ruff format"
 	@echo "make migrations-check  fail if models and migrations drift"
+	@echo "make screenshots       refresh docs/screenshots/ (needs Chromium)"
 	@echo "make messages          collect new interface strings into locale/*/django.po and compile them"
 	@echo "make messages-check    fail if a string is missing from the catalogs or a .mo is stale"
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
@@ -62,6 +63,9 @@ lint: $(INSTALLED)
 fmt: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+screenshots: seed
+	$(BIN)/python docs/screenshots/take.py
 
 # Translation catalogs (locale/): `make messages` after changing interface text, then translate the
 # new entries of locale/<lang>/LC_MESSAGES/django.po (French and Spanish must stay complete: the

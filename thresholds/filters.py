@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from insop_portal.filters import StrictBooleanFilter
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import pollutant_match
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -42,28 +43,6 @@ class CodeListFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
-
-
-class StrictBooleanField(forms.Field):
-    """true/false (also 1/0, yes/no, any case); anything else is a 400 rather than a filter that
-    quietly does nothing (Django's NullBooleanField reads "maybe" as "not given")."""
-
-    widget = forms.TextInput
-    WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-    def clean(self, value):
-        if value in (None, ""):
-            return None
-        if isinstance(value, bool):
-            return value
-        try:
-            return self.WORDS[str(value).strip().lower()]
-        except KeyError:
-            raise ValidationError("%(value)s is not true or false.", params={"value": value}) from None
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):

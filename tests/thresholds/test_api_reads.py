@@ -550,3 +550,23 @@ def test_the_schema_shows_examples_of_responses_requests_and_errors(client):
     page = paths["/api/v1/thresholds/"]["get"]["responses"]["200"]["content"]["application/json"]["examples"]
     [listed] = page.values()
     assert listed["value"]["next"].startswith("http://127.0.0.1:8000/api/v1/thresholds/?")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        ("/api/v1/pollutants/", {"is_pop": "true"}, 26),
+        ("/api/v1/pollutants/", {"is_pop": "1"}, 26),
+        ("/api/v1/pollutants/", {"is_pop": "maybe"}, 400),
+        ("/api/v1/countries/", {"un_member": "perhaps"}, 400),
+    ],
+)
+def test_true_false_parameters_of_every_list_refuse_other_words(client, path, params, expected):
+    """A filter that quietly ignored "maybe" would hand back the whole list as if it were filtered."""
+    response = client.get(path, {**params, "page_size": 1000})
+    if expected == 400:
+        assert response.status_code == 400
+        [(name, [message])] = response.json()["errors"].items()
+        assert name == next(iter(params)) and message == f"{params[name]} is not true or false."
+    else:
+        assert len(response.json()["results"]) == expected

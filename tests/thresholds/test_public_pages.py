@@ -36,6 +36,10 @@ def test_a_country_page_lists_instruments_and_values_with_conditions_in_words(cl
     ]
     assert cadmium_sand and "sandy soils" in cadmium_sand[0].words
     assert "sandy soils" in body
+    # How to cite the page, and each instrument for the values themselves.
+    cite = body[body.index('id="cite-heading"') :]
+    assert "Germany. http://testserver/countries/DEU/" in cite
+    assert all(instrument.title in cite for instrument in response.context["instruments"])
 
 
 def test_a_countrys_filters_sort_and_download_exactly_what_is_shown(client):

@@ -1,0 +1,44 @@
+"""Filter pieces every API list shares: true/false parameters that refuse other words."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django_filters import rest_framework as drf_filters
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no, any case); anything else is a 400 rather than a filter that
+    quietly does nothing (django-filter reads "maybe" as "not given")."""
+
+    widget = forms.TextInput
+    WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def clean(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise ValidationError("%(value)s is not true or false.", params={"value": value}) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class PortalFilterSet(drf_filters.FilterSet):
+    """The base of the filter sets DRF builds from `filterset_fields`: booleans are strict."""
+
+    FILTER_DEFAULTS = {
+        **drf_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+class PortalFilterBackend(drf_filters.DjangoFilterBackend):
+    filterset_base = PortalFilterSet
