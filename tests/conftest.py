@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from reference.permissions import CURATORS_GROUP
 from reference.services import reference_data_load
-from tests.factories import UserFactory
+from tests.factories import SurveyEditionFactory, UserFactory, focal_point
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +43,24 @@ def other_curator(db):
     user = UserFactory(username="other-curator", is_staff=True)
     user.groups.add(Group.objects.get(name=CURATORS_GROUP))
     return user
+
+
+@pytest.fixture
+def edition(db):
+    """The open 2026 edition of the survey."""
+    return SurveyEditionFactory(year=2026)
+
+
+@pytest.fixture
+def german_focal_point(db):
+    return focal_point("fp-germany", "DEU")
+
+
+@pytest.fixture
+def other_german_focal_point(db):
+    return focal_point("fp-germany-2", "DEU")
+
+
+@pytest.fixture
+def french_focal_point(db):
+    return focal_point("fp-france", "FRA")

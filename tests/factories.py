@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -18,3 +20,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class SurveyEditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.SurveyEdition"
+        django_get_or_create = ("year",)
+
+    year = 2026
+    title = factory.LazyAttribute(lambda edition: f"INSOP survey {edition.year}")
+    opens_on = factory.LazyAttribute(lambda edition: datetime.date(edition.year, 1, 1))
+    closes_on = factory.LazyAttribute(lambda edition: datetime.date(edition.year, 12, 31))
+
+
+def focal_point(username: str, iso3: str):
+    """A user who is a focal point of the country `iso3`."""
+    from reference.models import Country
+    from surveys.models import FocalPoint
+
+    user = UserFactory(username=username, email=f"{username}@example.org")
+    FocalPoint.objects.create(user=user, country=Country.objects.get(iso3=iso3))
+    return user

@@ -118,6 +118,14 @@ class LegalInstrument(models.Model):
     faolex_id = models.CharField("SoiLEX/FAOLEX record", max_length=40, blank=True)
     language = models.CharField(max_length=10, blank=True, help_text="ISO 639-1 code of the text.")
     notes = models.TextField(blank=True)
+    from_survey = models.ForeignKey(
+        "surveys.SurveyResponse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The survey response this came from, when a curator accepted it (provenance).",
+    )
     withdrawn = models.BooleanField(
         default=False,
         editable=False,
@@ -305,6 +313,14 @@ class ThresholdValue(models.Model):
     notes = models.TextField(blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    from_survey = models.ForeignKey(
+        "surveys.SurveyResponse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The survey response this value came from, when a curator accepted it (provenance).",
+    )
     verification = models.CharField(max_length=20, choices=Verification.choices, default=Verification.UNVERIFIED)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

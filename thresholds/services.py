@@ -459,12 +459,12 @@ def _single_row(record: dict):
     return plan, row
 
 
-def _instrument_of(plan: ImportPlan, row, user) -> LegalInstrument:
+def _instrument_of(plan: ImportPlan, row, user, *, from_survey=None, reason: str = "created through the API"):
     planned = plan.instruments[row.instrument]
     if planned.existing_id:
         return LegalInstrument.objects.get(pk=planned.existing_id)
-    instrument = planned.build()
-    record_save(instance=instrument, user=user, reason="created through the API")
+    instrument = planned.build(from_survey=from_survey)
+    record_save(instance=instrument, user=user, reason=reason)
     return instrument
 
 
@@ -474,21 +474,33 @@ def _refuse(plan: ImportPlan, column: str, message: str):
 
 
 @transaction.atomic
-def threshold_create(*, record: dict, user) -> ThresholdValue:
-    """Create one value from the import template's columns, with the import's checks."""
+def threshold_create(
+    *, record: dict, user, from_survey=None, reason: str = "created through the API"
+) -> ThresholdValue:
+    """Create one value from the import template's columns, with the import's checks. `from_survey`
+    is the survey response it comes from (provenance), for it and for an instrument it creates."""
     plan, row = _single_row(record)
     if row.existing_id:
         _refuse(plan, "", f"this value already exists as #{row.existing_id}: update that one instead.")
-    value = ThresholdValue(instrument=_instrument_of(plan, row, user), pollutant_id=row.fields["pollutant_id"])
+    instrument = _instrument_of(plan, row, user, from_survey=from_survey, reason=reason)
+    value = ThresholdValue(instrument=instrument, pollutant_id=row.fields["pollutant_id"], from_survey=from_survey)
     for name in [*VALUE_FIELDS, *CREATE_ONLY_FIELDS]:
         setattr(value, name, row.fields[name])
     value.status = row.fields["status"] or ThresholdValue.Status.DRAFT
-    record_save(instance=value, user=user, reason="created through the API")
+    record_save(instance=value, user=user, reason=reason)
     return value
 
 
 @transaction.atomic
-def threshold_update(*, value: ThresholdValue, changes: dict, user, expected_version: int) -> ThresholdValue:
+def threshold_update(
+    *,
+    value: ThresholdValue,
+    changes: dict,
+    user,
+    expected_version: int,
+    from_survey=None,
+    reason: str = "updated through the API",
+) -> ThresholdValue:
     """Change some columns of one value; the rest stay as they are. Refused if the value moved on."""
     from thresholds.exports import SOURCES, export_rows
 
@@ -500,11 +512,13 @@ def threshold_update(*, value: ThresholdValue, changes: dict, user, expected_ver
     value.refresh_from_db()
     if row.fields["status"] and row.fields["status"] != value.status:
         _check_may_publish(user)
-    value.instrument, value.pollutant_id = _instrument_of(plan, row, user), row.fields["pollutant_id"]
+    value.instrument = _instrument_of(plan, row, user, from_survey=from_survey, reason=reason)
+    value.pollutant_id = row.fields["pollutant_id"]
     for name in VALUE_FIELDS:
         setattr(value, name, row.fields[name])
     value.status = row.fields["status"] or value.status
-    record_save(instance=value, user=user, expected_version=expected_version, reason="updated through the API")
+    value.from_survey = from_survey or value.from_survey
+    record_save(instance=value, user=user, expected_version=expected_version, reason=reason)
     return value
 
 

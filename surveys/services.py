@@ -1,0 +1,354 @@
+"""Everything that writes survey data: starting a response, saving drafts, the review transitions
+and the acceptance that writes the threshold database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from reference.permissions import CURATORS_GROUP
+from surveys.models import (
+    ResponseInstrument,
+    ResponseValue,
+    ReviewComment,
+    SurveyEdition,
+    SurveyResponse,
+)
+from surveys.validation import source_records, value_errors, value_plan, value_record
+from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.services import ConcurrentEdit, check_version, threshold_create, threshold_update
+
+# Qualifiers written in front of the number in the survey's value field ("<0.1"); range bounds stay
+# with the stored value.
+INLINE_QUALIFIERS = ("<", "<=", ">", ">=")
+
+
+def is_curator(user) -> bool:
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or user.groups.filter(name=CURATORS_GROUP).exists())
+    )
+
+
+def _check_may_edit(response: SurveyResponse, user) -> None:
+    focal_point = getattr(user, "focal_point", None)
+    if not (is_curator(user) or (focal_point and focal_point.country_id == response.country_id)):
+        raise PermissionDenied("Only the focal points of this country and curators may change this response.")
+    if not response.is_editable:
+        raise ValidationError(
+            f"This response is {response.get_status_display().lower()}: it can be changed again only if a "
+            "curator asks for changes."
+        )
+
+
+# ---- starting and saving -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def response_start(*, edition: SurveyEdition, country, user) -> SurveyResponse:
+    """The country's response to the edition, created on first use and pre-filled with what the
+    database holds for the country, so focal points confirm, correct or add rather than retype."""
+    response, created = SurveyResponse.objects.get_or_create(
+        edition=edition, country=country, defaults={"updated_by": user}
+    )
+    if not created:
+        return response
+    instruments = (
+        LegalInstrument.objects.filter(country=country, withdrawn=False, is_synthetic=False)
+        .exclude(status=LegalInstrument.Status.REPEALED)
+        .order_by("-year", "title")
+    )
+    values = (
+        ThresholdValue.objects.filter(instrument__in=instruments, status=ThresholdValue.Status.PUBLISHED)
+        .select_related("land_use", "tier", "extraction")
+        .order_by("instrument_id", "pollutant__name", "land_use__sort_order", "tier__sort_order", "id")
+    )
+    by_instrument: dict[int, list[ThresholdValue]] = {}
+    for value in values:
+        by_instrument.setdefault(value.instrument_id, []).append(value)
+    for position, instrument in enumerate(instruments):
+        reported = ResponseInstrument.objects.create(
+            response=response,
+            position=position,
+            title=instrument.title,
+            year=instrument.year,
+            instrument_type=instrument.instrument_type,
+            binding=instrument.binding,
+            status=instrument.status,
+            url=instrument.url,
+            source_instrument=instrument,
+        )
+        ResponseValue.objects.bulk_create(
+            ResponseValue(
+                instrument=reported,
+                position=index,
+                pollutant=value.pollutant_label,
+                land_use=value.land_use,
+                land_use_label=value.land_use_label,
+                tier=value.tier,
+                tier_label=value.tier_label,
+                value=f"{value.qualifier}{value.value_text}"
+                if value.qualifier in INLINE_QUALIFIERS
+                else value.value_text,
+                unit=value.unit_label,
+                ph_min=value.ph_min,
+                ph_max=value.ph_max,
+                texture=value.texture,
+                extraction=value.extraction,
+                condition=value.condition_text[:500],
+                notes=value.notes[:500],
+                source_value=value,
+            )
+            for index, value in enumerate(by_instrument.get(instrument.pk, []))
+        )
+    response._change_reason = "started, pre-filled from the database"
+    return response
+
+
+@transaction.atomic
+def response_save(*, response: SurveyResponse, user, expected_version: int, reason: str = "draft saved") -> None:
+    """Save a focal point's changes to a draft (its fields, or a change to its rows). Refused, with
+    who saved last and when, if someone else saved the response since this editor loaded it:
+    nothing is overwritten silently."""
+    _check_may_edit(response, user)
+    response.full_clean(exclude=["land_uses"])
+    _save(response, user=user, expected_version=expected_version, reason=reason)
+
+
+def _save(response: SurveyResponse, *, user, expected_version: int, reason: str) -> None:
+    check_version(model=SurveyResponse, pk=response.pk, expected_version=expected_version)
+    response.version = expected_version + 1
+    response.updated_by = user
+    response._history_user = user
+    response._change_reason = reason
+    response.save()
+
+
+# ---- checking and submitting ---------------------------------------------------------------------
+
+
+@dataclass
+class ResponseProblems:
+    """Every problem of a response, by section; values' problems by value and field."""
+
+    sections: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.sections or self.values)
+
+    def add(self, section: str, message: str) -> None:
+        self.sections.setdefault(section, []).append(message)
+
+    def messages(self) -> list[str]:
+        found = [f"{section.upper()}: {message}" for section, items in self.sections.items() for message in items]
+        found += [
+            f"C: value #{pk}: {message}"
+            for pk, errors in self.values.items()
+            for items in errors.values()
+            for message in items
+        ]
+        return found
+
+
+def response_problems(response: SurveyResponse) -> ResponseProblems:
+    """What stops the response from being submitted, all at once."""
+    problems = ResponseProblems()
+    if not response.situation:
+        problems.add("a", "Say whether the country has threshold values (question A1).")
+    has_values = response.situation in (SurveyResponse.Situation.BINDING, SurveyResponse.Situation.GUIDANCE)
+    instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
+    if has_values and not instruments:
+        problems.add("b", "The country has threshold values: name at least one instrument that sets them.")
+    sources = source_records(value for instrument in instruments for value in instrument.values.all())
+    for instrument in instruments:
+        for value in instrument.values.all():
+            errors = value_errors(
+                value,
+                instrument=instrument,
+                country_iso3=response.country.iso3,
+                source=sources.get(value.source_value_id),
+            )
+            if errors:
+                problems.values[value.pk] = errors
+    if not response.working_towards_adoption:
+        problems.add("d", "Say whether the country is working towards adopting threshold values (question D1).")
+    return problems
+
+
+@transaction.atomic
+def response_submit(*, response: SurveyResponse, user, expected_version: int) -> None:
+    """Submit for review; the response is then locked. Refused with every problem at once."""
+    _check_may_edit(response, user)
+    problems = response_problems(response)
+    if problems:
+        raise ValidationError(problems.messages())
+    response.submit()
+    _save(response, user=user, expected_version=expected_version, reason="submitted")
+    _notify(response, to_curators=True, subject=f"Survey response submitted: {response}")
+
+
+# ---- review ------------------------------------------------------------------------------------
+
+
+def _check_curator(user) -> None:
+    if not is_curator(user):
+        raise PermissionDenied("Only curators review survey responses.")
+
+
+@transaction.atomic
+def response_request_changes(
+    *, response: SurveyResponse, user, expected_version: int, comments: list[tuple[str, int | None, str]]
+) -> None:
+    """Send the response back to its focal points with a comment per section or value."""
+    _check_curator(user)
+    comments = [(section, value_id, text.strip()) for section, value_id, text in comments if text.strip()]
+    if not comments:
+        raise ValidationError("Say what should change: write at least one comment.")
+    value_ids = set(ResponseValue.objects.filter(instrument__response=response).values_list("pk", flat=True))
+    for section, value_id, _text in comments:
+        if section not in ReviewComment.Section.values:
+            raise ValidationError(f"Unknown section {section!r}.")
+        if value_id is not None and value_id not in value_ids:
+            raise ValidationError(f"Value #{value_id} is not part of this response.")
+    response.request_changes()
+    _save(response, user=user, expected_version=expected_version, reason="changes requested")
+    ReviewComment.objects.bulk_create(
+        ReviewComment(response=response, section=section, value_id=value_id, text=text, author=user)
+        for section, value_id, text in comments
+    )
+    _notify(response, to_curators=False, subject=f"Changes requested on your survey response: {response}")
+
+
+@dataclass
+class ValueComparison:
+    """One line of the review screen: a reported value against the database."""
+
+    value: ResponseValue | None
+    action: str  # create, update, unchanged, invalid, dropped
+    existing: ThresholdValue | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    source: dict[str, str] | None = None  # the stored value it was pre-filled from, as template columns
+
+
+def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
+    """Every reported value as new, changed (with the stored one), unchanged or invalid, then the
+    values the database holds for the country that the response no longer reports (dropped)."""
+    lines: list[ValueComparison] = []
+    existing_ids: dict[int, int] = {}  # reported value pk -> stored value pk
+    instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
+    sources = source_records(value for instrument in instruments for value in instrument.values.all())
+    for instrument in instruments:
+        for value in instrument.values.all():
+            context = {
+                "instrument": instrument,
+                "country_iso3": response.country.iso3,
+                "source": sources.get(value.source_value_id),
+            }
+            plan = value_plan(value, **context)
+            if not plan.ok:
+                lines.append(ValueComparison(value, "invalid", errors=value_errors(value, **context)))
+                continue
+            [row] = plan.rows
+            if row.existing_id:
+                existing_ids[value.pk] = row.existing_id
+            lines.append(ValueComparison(value, row.action, source=context["source"]))
+    stored = ThresholdValue.objects.select_related("instrument", "unit").in_bulk(existing_ids.values())
+    for line in lines:
+        if line.value.pk in existing_ids:
+            line.existing = stored[existing_ids[line.value.pk]]
+    dropped = (
+        ThresholdValue.objects.filter(
+            instrument__country=response.country, status=ThresholdValue.Status.PUBLISHED, instrument__withdrawn=False
+        )
+        .exclude(pk__in=existing_ids.values())
+        .exclude(instrument__status=LegalInstrument.Status.REPEALED)
+        .select_related("instrument", "pollutant", "land_use", "tier")
+        .order_by("instrument__title", "pollutant__name", "id")
+    )
+    lines += [ValueComparison(None, "dropped", value) for value in dropped]
+    return lines
+
+
+@transaction.atomic
+def response_accept(*, response: SurveyResponse, user, expected_version: int, value_ids: set[int] | None = None):
+    """Accept the response: the chosen values (all valid ones when `value_ids` is None) are created
+    or updated in the threshold database, published, each linked to this response, all in one
+    transaction; values not chosen are marked as not taken. Returns counts."""
+    _check_curator(user)
+    response.accept()
+    _save(response, user=user, expected_version=expected_version, reason="accepted")
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "not_taken": 0}
+    reason = f"accepted from the survey response {response} (#{response.pk})"
+    for line in response_comparison(response):
+        value = line.value
+        if value is None:
+            continue
+        chosen = value_ids is None or value.pk in value_ids
+        if not chosen or line.action == "invalid":
+            if chosen:
+                raise ValidationError(f"Value #{value.pk} has problems and cannot be accepted: fix or leave it out.")
+            value.decision = ResponseValue.Decision.REJECTED
+            counts["not_taken"] += 1
+        else:
+            record = value_record(value, country_iso3=response.country.iso3, source=line.source)
+            if line.action == "create":
+                stored = threshold_create(record=record, user=user, from_survey=response, reason=reason)
+            elif line.action == "update":
+                stored = threshold_update(
+                    value=line.existing,
+                    changes=record,
+                    user=user,
+                    expected_version=line.existing.version,
+                    from_survey=response,
+                    reason=reason,
+                )
+            else:
+                stored = line.existing
+            counts[{"create": "created", "update": "updated"}.get(line.action, line.action)] += 1
+            value.decision, value.accepted_value = ResponseValue.Decision.ACCEPTED, stored
+            if value.instrument.accepted_instrument_id is None:
+                ResponseInstrument.objects.filter(pk=value.instrument_id).update(accepted_instrument=stored.instrument)
+                value.instrument.accepted_instrument_id = stored.instrument_id
+        value.save(update_fields=["decision", "accepted_value"])
+    _notify(response, to_curators=False, subject=f"Your survey response was accepted: {response}")
+    return counts
+
+
+# ---- notices -----------------------------------------------------------------------------------
+
+
+def _notify(response: SurveyResponse, *, to_curators: bool, subject: str) -> None:
+    """E-mail the other side of the review once the transaction has committed."""
+    User = get_user_model()
+    if to_curators:
+        recipients = User.objects.filter(groups__name=CURATORS_GROUP, is_active=True)
+    else:
+        recipients = User.objects.filter(focal_point__country=response.country, is_active=True)
+    addresses = sorted({user.email for user in recipients if user.email})
+    if not addresses:
+        return
+    body = (
+        f"{subject}\n\nStatus: {response.get_status_display()}\nCountry: {response.country.name}\n"
+        f"Edition: {response.edition}\nAt: {timezone.now():%Y-%m-%d %H:%M} UTC\n\n"
+        f"Open it: {settings.PORTAL_BASE_URL}/survey/responses/{response.pk}/\n"
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, addresses))
+
+
+__all__ = [
+    "ConcurrentEdit",
+    "is_curator",
+    "response_accept",
+    "response_comparison",
+    "response_problems",
+    "response_request_changes",
+    "response_save",
+    "response_start",
+    "response_submit",
+]
