@@ -70,13 +70,14 @@ screenshots: seed
 # Translation catalogs (locale/): `make messages` after changing interface text, then translate the
 # new entries of locale/<lang>/LC_MESSAGES/django.po (French and Spanish must stay complete: the
 # tests check it) and run it again to compile. Needs GNU gettext (apt-get install gettext).
-MAKEMESSAGES = env -u DATABASE_URL $(MANAGE) makemessages -l fr -l es -l ar -l zh_Hans -l ru --no-location \
+CATALOGS = env -u DATABASE_URL DJANGO_SETTINGS_MODULE=insop_portal.settings.test $(MANAGE)
+MAKEMESSAGES = $(CATALOGS) makemessages -l fr -l es -l ar -l zh_Hans -l ru --no-location \
 	--ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "static/*"
-messages: $(INSTALLED) .env
+messages: $(INSTALLED)
 	$(MAKEMESSAGES)
-	env -u DATABASE_URL $(MANAGE) compilemessages --ignore ".venv/*"
+	$(CATALOGS) compilemessages --ignore ".venv/*"
 
-messages-check: $(INSTALLED) .env
+messages-check: $(INSTALLED)
 	$(MAKEMESSAGES) --verbosity 0
 	git diff --exit-code --ignore-matching-lines='^"POT-Creation-Date' -- locale/ \
 		|| { echo "Interface strings changed: run make messages and translate the new entries." >&2; exit 1; }

@@ -7,13 +7,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from reference.permissions import CURATORS_GROUP
 from surveys.models import (
+    FocalPoint,
     ResponseInstrument,
     ResponseValue,
     ReviewComment,
@@ -352,3 +357,41 @@ __all__ = [
     "response_start",
     "response_submit",
 ]
+
+
+# ---- focal points ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def focal_point_invite(*, email: str, country, invited_by, first_name: str = "", last_name: str = "") -> FocalPoint:
+    """Make `email` a focal point of `country` and e-mail a one-time link to choose a password (the
+    link stops working once used, or after PASSWORD_RESET_TIMEOUT). An existing account is reused."""
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+    existing = FocalPoint.objects.filter(user=user).select_related("country").first()
+    if existing and existing.country_id != country.pk:
+        raise ValidationError(
+            f"{email} is already a focal point of {existing.country.name}; a person serves one country."
+        )
+    focal_point = existing or FocalPoint.objects.create(user=user, country=country, invited_by=invited_by)
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    inviter = invited_by.get_full_name() or invited_by.username
+    subject = f"INSOP survey: you are invited as national focal point of {country.name}"
+    body = (
+        f"{inviter} invites you to answer the INSOP survey on soil pollutant threshold values for "
+        f"{country.name}.\n\nChoose your password here (the link works once):\n{settings.PORTAL_BASE_URL}{path}\n\n"
+        f"Then sign in at {settings.PORTAL_BASE_URL}{reverse('login')} as {user.username}.\n"
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return focal_point

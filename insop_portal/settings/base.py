@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "reference",
     "thresholds",
     "surveys",
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "insop_portal.urls"
@@ -86,6 +89,17 @@ DATABASES = {"default": database_config(env, default_sqlite_path=str(BASE_DIR / 
 # process by default; Redis (CACHE_URL=redis://host:6379/0) shares it between server processes.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins: after 5 for one username from one address, that pair waits an hour.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -192,3 +206,9 @@ THRESHOLD_IMPORT_MAX_BYTES = env.int("THRESHOLD_IMPORT_MAX_BYTES", default=50 * 
 THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
 THRESHOLD_IMPORT_MAX_ROWS = env.int("THRESHOLD_IMPORT_MAX_ROWS", default=200_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The survey's uploads: legal texts (PDF) and filled value templates.
+SURVEY_UPLOAD_MAX_BYTES = env.int("SURVEY_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "survey-home"
+LOGOUT_REDIRECT_URL = "home"

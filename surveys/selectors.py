@@ -1,0 +1,68 @@
+"""Reads of survey data. Every page, download and API list starts from responses_visible_to, so a
+focal point never sees another country's response, not even in a list."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from reference.models import Country
+from surveys.models import SurveyEdition, SurveyResponse
+from surveys.services import is_curator
+
+
+def responses_visible_to(user) -> QuerySet[SurveyResponse]:
+    responses = SurveyResponse.objects.select_related("edition", "country", "updated_by")
+    if is_curator(user):
+        return responses
+    focal_point = getattr(user, "focal_point", None) if user.is_authenticated else None
+    if focal_point is None:
+        return responses.none()
+    return responses.filter(country_id=focal_point.country_id)
+
+
+def current_edition() -> SurveyEdition | None:
+    """The newest edition; the survey pages work on it."""
+    return SurveyEdition.objects.order_by("-year").first()
+
+
+def survey_progress(edition: SurveyEdition) -> dict:
+    """The action plan's indicators for an edition: responses by status and region, the share of
+    countries that responded, who works towards adopting thresholds, who reports none."""
+    responses = SurveyResponse.objects.filter(edition=edition).select_related("country")
+    countries = Country.objects.filter(kind=Country.Kind.COUNTRY, un_member=True).count()
+    answered = responses.exclude(status=SurveyResponse.Status.DRAFT)
+    by_region = (
+        responses.values("country__m49_region")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=~Q(status=SurveyResponse.Status.DRAFT)),
+            accepted=Count("id", filter=Q(status=SurveyResponse.Status.ACCEPTED)),
+        )
+        .order_by("country__m49_region")
+    )
+    by_status = dict(responses.values_list("status").annotate(count=Count("id")))
+    return {
+        "edition": edition,
+        "un_members": countries,
+        "answered": answered.count(),
+        "share": round(100 * answered.count() / countries, 1) if countries else 0,
+        "by_status": [(label, by_status.get(code, 0)) for code, label in SurveyResponse.Status.choices],
+        "by_region": list(by_region),
+        "working_towards_adoption": [
+            response.country for response in answered.filter(working_towards_adoption="yes").order_by("country__name")
+        ],
+        "no_thresholds": [
+            response.country
+            for response in answered.filter(situation=SurveyResponse.Situation.NONE).order_by("country__name")
+        ],
+    }
+
+
+def countries_reporting_no_thresholds() -> set[int]:
+    """Countries whose latest submitted or accepted response says they have no threshold values
+    (the map's "survey says none")."""
+    latest: dict[int, str] = {}
+    answered = SurveyResponse.objects.exclude(status=SurveyResponse.Status.DRAFT).order_by("edition__year")
+    for country_id, situation in answered.values_list("country_id", "situation"):
+        latest[country_id] = situation
+    return {country_id for country_id, situation in latest.items() if situation == SurveyResponse.Situation.NONE}

@@ -1,0 +1,15 @@
+from django.urls import path, re_path
+
+from surveys import views
+
+urlpatterns = [
+    path("survey/", views.survey_home, name="survey-home"),
+    path("survey/results/", views.results, name="survey-results"),
+    path("survey/dashboard/", views.dashboard, name="survey-dashboard"),
+    re_path(r"^survey/export\.(?P<file_format>csv|xlsx)$", views.export, name="survey-export"),
+    path("survey/responses/<int:pk>/", views.response_detail, name="survey-response"),
+    path("survey/responses/<int:pk>/submit/", views.submit, name="survey-submit"),
+    path("survey/responses/<int:pk>/review/", views.review, name="survey-review"),
+    path("survey/responses/<int:pk>/<str:code>/", views.section, name="survey-section"),
+    path("survey/legal-texts/<int:pk>/", views.legal_text, name="survey-legal-text"),
+]

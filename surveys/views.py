@@ -1,0 +1,343 @@
+"""Survey pages: focal points fill their country's response section by section; curators review.
+
+Every page finds the response through responses_visible_to, so another country's response is a
+404, whatever the address. Saving checks the version the form was loaded with: a second focal
+point's save never overwrites the first one's; the form comes back with the typed data and a
+message instead.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms import modelformset_factory
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from surveys import exports
+from surveys.forms import (
+    InstrumentForm,
+    LaboratoryForm,
+    PasteValuesForm,
+    ProcessForm,
+    SituationForm,
+    ValueForm,
+)
+from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
+from surveys.selectors import current_edition, responses_visible_to, survey_progress
+from surveys.services import (
+    ConcurrentEdit,
+    is_curator,
+    response_accept,
+    response_comparison,
+    response_problems,
+    response_request_changes,
+    response_save,
+    response_start,
+    response_submit,
+)
+
+SECTIONS = {
+    "a": (gettext_lazy("A. Thresholds in the country"), "surveys/section_form.html"),
+    "b": (gettext_lazy("B. Instruments"), "surveys/section_formset.html"),
+    "c": (gettext_lazy("C. Values"), "surveys/section_values.html"),
+    "d": (gettext_lazy("D. Process and gaps"), "surveys/section_form.html"),
+    "e": (gettext_lazy("E. Laboratories"), "surveys/section_formset.html"),
+}
+
+
+def _response(request, pk: int) -> SurveyResponse:
+    return get_object_or_404(responses_visible_to(request.user), pk=pk)
+
+
+@login_required
+def survey_home(request):
+    """A focal point lands on their country's response; a curator on the dashboard."""
+    if is_curator(request.user):
+        return redirect("survey-dashboard")
+    focal_point = getattr(request.user, "focal_point", None)
+    edition = current_edition()
+    if focal_point is None or edition is None:
+        return render(request, "surveys/no_survey.html", {"edition": edition}, status=403 if not focal_point else 200)
+    response = response_start(edition=edition, country=focal_point.country, user=request.user)
+    return redirect("survey-response", pk=response.pk)
+
+
+@login_required
+def response_detail(request, pk: int):
+    response = _response(request, pk)
+    problems = response_problems(response)
+    sections = []
+    for code, (title, _template) in SECTIONS.items():
+        errors = len(problems.sections.get(code, [])) + (len(problems.values) if code == "c" else 0)
+        sections.append({"code": code, "title": title, "errors": errors, "done": _section_done(response, code)})
+    return render(
+        request,
+        "surveys/response_detail.html",
+        {
+            "response": response,
+            "sections": sections,
+            "problems": problems,
+            "done_count": sum(1 for section in sections if section["done"]),
+            "comments": response.review_comments.select_related("author", "value").order_by("-created_at"),
+            "may_review": is_curator(request.user) and response.status in SurveyResponse.IN_REVIEW,
+        },
+    )
+
+
+def _section_done(response: SurveyResponse, code: str) -> bool:
+    if code == "a":
+        return bool(response.situation)
+    if code == "b":
+        return response.instruments.exists() or response.situation in ("none", "unknown")
+    if code == "c":
+        return ResponseValue.objects.filter(instrument__response=response).exists() or response.situation in (
+            "none",
+            "unknown",
+            "under_development",
+        )
+    if code == "d":
+        return bool(response.working_towards_adoption)
+    return response.laboratories.exists()
+
+
+@login_required
+def section(request, pk: int, code: str):
+    if code not in SECTIONS:
+        raise Http404
+    response = _response(request, pk)
+    title, template = SECTIONS[code]
+    editable = response.is_editable
+    context = {"response": response, "code": code, "title": title, "editable": editable}
+    form = _section_form(request, response, code, bind=request.method == "POST" and editable)
+    paste = None
+    if code == "c":
+        paste = PasteValuesForm(
+            request.POST if request.method == "POST" and "paste" in request.POST else None, response=response
+        )
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        autosave = request.headers.get("X-Autosave") == "1"
+        target = paste if paste is not None and paste.is_bound else form
+        saved, message = _save_section(request, response, code, target)
+        if autosave:
+            status = 200 if saved else (409 if message else 400)
+            errors = {} if saved else _form_errors(target)
+            return JsonResponse(
+                {"saved": saved, "version": response.version, "message": message, "errors": errors}, status=status
+            )
+        if saved:
+            messages.success(request, _("Saved. You can come back and continue at any time."))
+            return redirect(request.path)
+        if message:
+            messages.error(request, message)
+    context.update(form=form, paste=paste, version=response.version)
+    if code == "c":
+        context["instruments"] = response.instruments.all()
+        context["comments"] = ReviewComment.objects.filter(response=response, section="c", resolved=False)
+    return render(request, template, context)
+
+
+def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
+    data = request.POST if bind and "paste" not in request.POST else None
+    files = request.FILES if data is not None else None
+    if code == "a":
+        return SituationForm(data, instance=response)
+    if code == "d":
+        return ProcessForm(data, instance=response)
+    if code == "b":
+        formset = modelformset_factory(ResponseInstrument, form=InstrumentForm, extra=1, can_delete=True)
+        return formset(data, files, queryset=response.instruments.all(), prefix="instruments")
+    if code == "e":
+        formset = modelformset_factory(ResponseLaboratory, form=LaboratoryForm, extra=1, can_delete=True)
+        return formset(data, queryset=response.laboratories.all(), prefix="laboratories")
+    formset = modelformset_factory(ResponseValue, form=ValueForm, extra=1, can_delete=True)
+    return formset(
+        data,
+        queryset=ResponseValue.objects.filter(instrument__response=response).select_related("instrument"),
+        prefix="values",
+        form_kwargs={"response": response},
+    )
+
+
+def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[bool, str]:
+    """(saved, message): message says why nothing was saved when someone else saved first."""
+    if not form.is_valid():
+        return False, ""
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        return False, _("The form was incomplete (no version); reload the page.")
+    try:
+        with transaction.atomic():
+            response_save(response=response, user=request.user, expected_version=expected, reason=f"section {code}")
+            if code in ("a", "d"):
+                form.save()
+            elif isinstance(form, PasteValuesForm):
+                ResponseValue.objects.bulk_create(form.cleaned_data["values"])
+            else:
+                instances = form.save(commit=False)
+                for deleted in form.deleted_objects:
+                    deleted.delete()
+                for instance in instances:
+                    if code in ("b", "e"):
+                        instance.response = response
+                    instance.save()
+    except ConcurrentEdit as exc:
+        response.refresh_from_db()
+        return False, str(exc) + " " + _("What you typed is still in the form below.")
+    except (ValidationError, PermissionDenied) as exc:
+        return False, " ".join(getattr(exc, "messages", [str(exc)]))
+    return True, ""
+
+
+def _form_errors(form) -> dict:
+    if hasattr(form, "forms"):
+        return {str(index): dict(item.errors) for index, item in enumerate(form.forms) if item.errors} | (
+            {"__all__": list(form.non_form_errors())} if form.non_form_errors() else {}
+        )
+    return dict(form.errors)
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    response = _response(request, pk)
+    try:
+        response_submit(response=response, user=request.user, expected_version=int(request.POST.get("version", 0)))
+    except ConcurrentEdit as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Submitted. The curators have been told; the response is locked until they reply."))
+    return redirect("survey-response", pk=pk)
+
+
+@login_required
+def review(request, pk: int):
+    """The curator's comparison of a submitted response with the database, and the decision."""
+    if not is_curator(request.user):
+        raise PermissionDenied
+    response = _response(request, pk)
+    lines = response_comparison(response)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        expected = int(request.POST.get("version", 0))
+        try:
+            if decision == "request_changes":
+                comments = [(section, None, request.POST.get(f"comment-{section}", "")) for section in SECTIONS]
+                comments += [
+                    (
+                        "c",
+                        int(name.split("-")[-1]),
+                        text,
+                    )
+                    for name, text in request.POST.items()
+                    if name.startswith("comment-value-") and name.split("-")[-1].isdigit()
+                ]
+                response_request_changes(
+                    response=response, user=request.user, expected_version=expected, comments=comments
+                )
+                messages.success(request, _("The focal points have been asked for changes."))
+            elif decision == "accept":
+                chosen = (
+                    None
+                    if request.POST.get("all")
+                    else {int(pk) for pk in request.POST.getlist("accept") if pk.isdigit()}
+                )
+                counts = response_accept(
+                    response=response, user=request.user, expected_version=expected, value_ids=chosen
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Accepted: %(created)s values added, %(updated)s changed, %(unchanged)s confirmed, "
+                        "%(not_taken)s not taken."
+                    )
+                    % counts,
+                )
+            else:
+                messages.error(request, _("Choose to request changes or to accept."))
+                return redirect("survey-review", pk=pk)
+        except (ValidationError, ConcurrentEdit) as exc:
+            for message in getattr(exc, "messages", [str(exc)]):
+                messages.error(request, message)
+            return redirect("survey-review", pk=pk)
+        return redirect("survey-response", pk=pk)
+    counts = {}
+    for line in lines:
+        counts[line.action] = counts.get(line.action, 0) + 1
+    return render(
+        request,
+        "surveys/review.html",
+        {
+            "response": response,
+            "lines": lines,
+            "counts": counts,
+            "sections": SECTIONS,
+            "may_decide": response.status in SurveyResponse.IN_REVIEW,
+        },
+    )
+
+
+@login_required
+def dashboard(request):
+    if not is_curator(request.user):
+        raise PermissionDenied
+    edition = current_edition()
+    return render(
+        request,
+        "surveys/dashboard.html",
+        {
+            "progress": survey_progress(edition) if edition else None,
+            "responses": responses_visible_to(request.user).filter(edition=edition).order_by("status", "country__name"),
+        },
+    )
+
+
+def results(request):
+    """The public aggregate: no response's content, only the indicators."""
+    edition = current_edition()
+    return render(request, "surveys/results.html", {"progress": survey_progress(edition) if edition else None})
+
+
+@login_required
+def export(request, file_format: str):
+    """Every response the user may see (a focal point: their own country's), one sheet per section."""
+    responses = responses_visible_to(request.user)
+    if file_format == "xlsx":
+        content = exports.responses_xlsx(responses)
+        reply = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        reply = HttpResponse(content_type="text/csv; charset=utf-8")
+        reply.write("\ufeff")
+        writer = csv.writer(reply)
+        for row in exports.responses_rows(responses):
+            writer.writerow(row)
+    reply["Content-Disposition"] = f'attachment; filename="insop-survey-responses.{file_format}"'
+    return reply
+
+
+@login_required
+def legal_text(request, pk: int):
+    instrument = get_object_or_404(
+        ResponseInstrument.objects.filter(response__in=responses_visible_to(request.user)), pk=pk
+    )
+    if not instrument.legal_text:
+        raise Http404
+    return FileResponse(instrument.legal_text.open("rb"), as_attachment=True, content_type="application/pdf")
+
+
+def section_url(response: SurveyResponse, code: str) -> str:
+    return reverse("survey-section", kwargs={"pk": response.pk, "code": code})
