@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from insop_portal.conditional import last_changed
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
+from surveys.selectors import countries_reporting_no_thresholds
 from thresholds.models import LegalInstrument, ThresholdValue
 
 # Everything a threshold, instrument or country response shows; the history tables also see deletions.
@@ -31,7 +32,9 @@ def user_sees_drafts(user) -> bool:
 
 def thresholds_visible_to(user) -> QuerySet[ThresholdValue]:
     """The values a user may read, with everything their representation needs in one query."""
-    values = ThresholdValue.objects.select_related("instrument__country", "pollutant", "land_use", "tier", "extraction")
+    values = ThresholdValue.objects.select_related(
+        "instrument__country", "pollutant", "land_use", "tier", "extraction", "from_survey__edition"
+    )
     if not user_sees_drafts(user):
         # A withdrawn instrument's values are withdrawn with it; the second condition keeps them out
         # even if one is published again by mistake.
@@ -129,16 +132,18 @@ def _instruments_matching(word: str) -> list[int]:
 # ---- public pages ------------------------------------------------------------------------------
 
 
-def map_coverage_class(values_by_group: dict[str, int]) -> str:
+def map_coverage_class(values_by_group: dict[str, int], *, survey_says_none: bool = False) -> str:
     """How a country is coloured on the map: which of the action plan's first priorities (heavy metals,
-    pesticides) it has values for."""
+    pesticides) it has values for; without values, whether its focal points reported it has none."""
     metals = bool(values_by_group.get(Pollutant.Group.METAL))
     pesticides = bool(values_by_group.get(Pollutant.Group.PESTICIDE))
     if metals and pesticides:
         return "both"
     if metals or pesticides:
         return "metals" if metals else "pesticides"
-    return "other" if any(values_by_group.values()) else "none"
+    if any(values_by_group.values()):
+        return "other"
+    return "survey-none" if survey_says_none else "none"
 
 
 def countries_with_coverage(user) -> list[Country]:
@@ -146,9 +151,12 @@ def countries_with_coverage(user) -> list[Country]:
     countries = list(Country.objects.order_by("m49_region", "name"))
     coverage = country_coverage(country_ids=[country.id for country in countries], user=user)
     empty = {"instruments": 0, "values": 0, "values_by_group": {}}
+    reporting_none = countries_reporting_no_thresholds()
     for country in countries:
         country.coverage = coverage.get(country.id, empty)
-        country.map_class = map_coverage_class(country.coverage["values_by_group"])
+        country.map_class = map_coverage_class(
+            country.coverage["values_by_group"], survey_says_none=country.id in reporting_none
+        )
     return countries
 
 

@@ -42,6 +42,12 @@ class ConditionsSerializer(serializers.Serializer):
     note = serializers.CharField(source="condition_text", allow_blank=True)
 
 
+class ProvenanceSerializer(serializers.Serializer):
+    survey_response = serializers.IntegerField(source="pk")
+    edition = serializers.IntegerField(source="edition.year")
+    accepted_at = serializers.DateTimeField(allow_null=True)
+
+
 @extend_schema_serializer(examples=[api_examples.THRESHOLD])
 class ThresholdValueSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="threshold-detail")
@@ -63,6 +69,12 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
     tier = serializers.CharField(source="tier.code")
     conditions = ConditionsSerializer(source="*")
     instrument = InstrumentBriefSerializer()
+    provenance = ProvenanceSerializer(
+        source="from_survey",
+        allow_null=True,
+        read_only=True,
+        help_text="The survey response a curator accepted this value from; null for values from other sources.",
+    )
 
     class Meta:
         model = ThresholdValue
@@ -85,6 +97,7 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
             "conditions",
             "instrument",
             "source_url",
+            "provenance",
             "status",
             "verification",
             "updated_at",

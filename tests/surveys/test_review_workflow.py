@@ -81,7 +81,7 @@ def test_submit_shows_every_problem_at_once_and_writes_nothing(edition, german_f
 
 
 def test_the_whole_round_trip_writes_the_database_with_provenance(
-    edition, german_focal_point, curator, django_capture_on_commit_callbacks
+    client, edition, german_focal_point, curator, django_capture_on_commit_callbacks
 ):
     response = _germany(edition, german_focal_point)
     _answer_a_and_d(response, german_focal_point)
@@ -162,6 +162,17 @@ def test_the_whole_round_trip_writes_the_database_with_provenance(
     # A value the response dropped stays: removing it is a curator's separate decision.
     assert ThresholdValue.objects.filter(pk=dropped_source.pk, status="published").exists()
     assert SurveyResponse.history.filter(id=response.pk).count() >= 5
+
+    # Provenance, for analysts and for visitors.
+    api = client.get(f"/api/v1/thresholds/{thallium.pk}/").json()
+    assert api["provenance"] == {
+        "survey_response": response.pk,
+        "edition": 2026,
+        "accepted_at": response.accepted_at.isoformat().replace("+00:00", "Z"),
+    }
+    assert client.get(f"/api/v1/thresholds/{dropped_source.pk}/").json()["provenance"] is None
+    page = client.get("/countries/DEU/", {"pollutant": "thallium"}).content.decode()
+    assert "from the 2026 survey" in page
 
 
 def test_acceptance_is_one_transaction(edition, german_focal_point, curator):

@@ -253,3 +253,15 @@ def test_failed_sign_ins_are_limited_per_username_and_address(client, german_foc
         "/accounts/login/", {"username": "fp-germany", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
     )
     assert elsewhere.status_code == 302
+
+
+def test_the_map_marks_countries_whose_response_says_they_have_no_thresholds(client, edition, curator):
+    country = Country.objects.get(iso3="KEN")
+    response = response_start(edition=edition, country=country, user=curator)
+    home = client.get("/")
+    kenya = next(item for _shape, item in home.context["shapes"] if item and item.iso3 == "KEN")
+    assert kenya.map_class == "none"  # a draft says nothing yet
+    SurveyResponse.objects.filter(pk=response.pk).update(status="submitted", situation="none")
+    home = client.get("/")
+    kenya = next(item for _shape, item in home.context["shapes"] if item and item.iso3 == "KEN")
+    assert kenya.map_class == "survey-none" and "survey response says it has none" in home.content.decode()
