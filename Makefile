@@ -46,6 +46,7 @@ reference: migrate
 
 seed: reference
 	$(MANAGE) load_seed
+	$(MANAGE) load_demo_accounts
 
 run: seed
 	$(MANAGE) runserver $(HOST):$(PORT)

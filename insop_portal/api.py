@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from reference import api as reference_api
+from surveys import api as surveys_api
 from thresholds import api as thresholds_api
 
 router = DefaultRouter()
@@ -14,3 +15,4 @@ router.register("units", reference_api.UnitViewSet, basename="unit")
 router.register("land-uses", reference_api.LandUseClassViewSet, basename="land-use")
 router.register("tiers", reference_api.TierViewSet, basename="tier")
 router.register("extraction-methods", reference_api.ExtractionMethodViewSet, basename="extraction-method")
+router.register("survey-responses", surveys_api.SurveyResponseViewSet, basename="survey-response")

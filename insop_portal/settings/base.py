@@ -179,6 +179,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ThresholdStatusEnum": "thresholds.models.ThresholdValue.Status",
         "InstrumentStatusEnum": "thresholds.models.LegalInstrument.Status",
+        "AnswerEnum": "surveys.models.Answer",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -265,3 +265,41 @@ def test_the_map_marks_countries_whose_response_says_they_have_no_thresholds(cli
     home = client.get("/")
     kenya = next(item for _shape, item in home.context["shapes"] if item and item.iso3 == "KEN")
     assert kenya.map_class == "survey-none" and "survey response says it has none" in home.content.decode()
+
+
+def test_the_api_scopes_survey_responses_in_lists_and_details(
+    client, edition, german_focal_point, french_focal_point, curator, django_assert_max_num_queries
+):
+    germany = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    france = response_start(edition=edition, country=Country.objects.get(iso3="FRA"), user=french_focal_point)
+    assert client.get("/api/v1/survey-responses/").status_code in (401, 403)
+
+    client.force_login(french_focal_point)
+    listed = client.get("/api/v1/survey-responses/").json()["results"]
+    assert [item["country"] for item in listed] == ["FRA"]
+    assert client.get(f"/api/v1/survey-responses/{germany.pk}/").status_code == 404
+    assert client.get(f"/api/v1/survey-responses/{france.pk}/").json()["country"] == "FRA"
+
+    client.force_login(curator)
+    with django_assert_max_num_queries(15):
+        listed = client.get("/api/v1/survey-responses/").json()["results"]
+    assert {item["country"] for item in listed} == {"DEU", "FRA"}
+    german = next(item for item in listed if item["country"] == "DEU")
+    assert sum(len(instrument["values"]) for instrument in german["instruments"]) == 31
+
+
+def test_demo_accounts_exist_only_for_local_use(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_accounts")
+    settings.DEBUG = True
+    call_command("load_demo_accounts", stdout=io.StringIO())
+    call_command("load_demo_accounts", stdout=io.StringIO())  # idempotent
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    assert users.get(username="focal-germany").check_password("insop-demo-germany")
+    assert users.get(username="focal-germany").focal_point.country.iso3 == "DEU"
+    assert users.get(username="curator").groups.filter(name="Curators").exists()
