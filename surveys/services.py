@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from reference.permissions import CURATORS_GROUP
 from surveys.models import (
@@ -46,8 +47,8 @@ def _check_may_edit(response: SurveyResponse, user) -> None:
         raise PermissionDenied("Only the focal points of this country and curators may change this response.")
     if not response.is_editable:
         raise ValidationError(
-            f"This response is {response.get_status_display().lower()}: it can be changed again only if a "
-            "curator asks for changes."
+            _("This response is %(status)s: it can be changed again only if a curator asks for changes.")
+            % {"status": response.get_status_display().lower()}
         )
 
 
@@ -143,6 +144,7 @@ class ResponseProblems:
 
     sections: dict[str, list[str]] = field(default_factory=dict)
     values: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    labels: dict[int, str] = field(default_factory=dict)  # value pk -> "Cadmium 0.4 mg/kg", for messages
 
     def __bool__(self) -> bool:
         return bool(self.sections or self.values)
@@ -153,7 +155,7 @@ class ResponseProblems:
     def messages(self) -> list[str]:
         found = [f"{section.upper()}: {message}" for section, items in self.sections.items() for message in items]
         found += [
-            f"C: value #{pk}: {message}"
+            f"C: {self.labels.get(pk, pk)}: {message}"
             for pk, errors in self.values.items()
             for items in errors.values()
             for message in items
@@ -165,11 +167,11 @@ def response_problems(response: SurveyResponse) -> ResponseProblems:
     """What stops the response from being submitted, all at once."""
     problems = ResponseProblems()
     if not response.situation:
-        problems.add("a", "Say whether the country has threshold values (question A1).")
+        problems.add("a", _("Say whether the country has threshold values."))
     has_values = response.situation in (SurveyResponse.Situation.BINDING, SurveyResponse.Situation.GUIDANCE)
     instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
     if has_values and not instruments:
-        problems.add("b", "The country has threshold values: name at least one instrument that sets them.")
+        problems.add("b", _("The country has threshold values: name at least one instrument that sets them."))
     sources = source_records(value for instrument in instruments for value in instrument.values.all())
     for instrument in instruments:
         for value in instrument.values.all():
@@ -181,8 +183,9 @@ def response_problems(response: SurveyResponse) -> ResponseProblems:
             )
             if errors:
                 problems.values[value.pk] = errors
+                problems.labels[value.pk] = f"{value} ({instrument.title[:60]})"
     if not response.working_towards_adoption:
-        problems.add("d", "Say whether the country is working towards adopting threshold values (question D1).")
+        problems.add("d", _("Say whether the country is working towards adopting threshold values."))
     return problems
 
 
@@ -214,7 +217,7 @@ def response_request_changes(
     _check_curator(user)
     comments = [(section, value_id, text.strip()) for section, value_id, text in comments if text.strip()]
     if not comments:
-        raise ValidationError("Say what should change: write at least one comment.")
+        raise ValidationError(_("Say what should change: write at least one comment."))
     value_ids = set(ResponseValue.objects.filter(instrument__response=response).values_list("pk", flat=True))
     for section, value_id, _text in comments:
         if section not in ReviewComment.Section.values:
@@ -297,7 +300,9 @@ def response_accept(*, response: SurveyResponse, user, expected_version: int, va
         chosen = value_ids is None or value.pk in value_ids
         if not chosen or line.action == "invalid":
             if chosen:
-                raise ValidationError(f"Value #{value.pk} has problems and cannot be accepted: fix or leave it out.")
+                raise ValidationError(
+                    _("Value #%(id)s has problems and cannot be accepted: fix or leave it out.") % {"id": value.pk}
+                )
             value.decision = ResponseValue.Decision.REJECTED
             counts["not_taken"] += 1
         else:

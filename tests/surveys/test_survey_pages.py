@@ -303,3 +303,12 @@ def test_demo_accounts_exist_only_for_local_use(settings):
     assert users.get(username="focal-germany").check_password("insop-demo-germany")
     assert users.get(username="focal-germany").focal_point.country.iso3 == "DEU"
     assert users.get(username="curator").groups.filter(name="Curators").exists()
+
+
+def test_a_focal_point_can_fill_the_survey_in_french(client, edition, german_focal_point):
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    client.force_login(german_focal_point)
+    section = client.get(f"/survey/responses/{response.pk}/a/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "A. Valeurs seuils dans le pays" in section and "Valeurs seuils juridiquement contraignantes" in section
+    overview = client.get(f"/survey/responses/{response.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Enviar la respuesta para su revisión" in overview and "Indique si el país tiene valores umbral." in overview
