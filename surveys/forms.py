@@ -3,12 +3,17 @@ shown next to its field), uploads by their content."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from reference.models import ExtractionMethod, LandUseClass, Tier
+from reference.text import match_key
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, SurveyResponse
 from surveys.validation import value_errors
+from thresholds.spreadsheets import UnsafeFile, read_sheet
 
 PDF_MAGIC = b"%PDF-"
 
@@ -117,6 +122,54 @@ class ValueForm(forms.ModelForm):
         return cleaned
 
 
+VALUE_COLUMNS = [
+    "pollutant", "land_use", "land_use_label", "tier", "tier_label", "value", "unit", "ph_min", "ph_max",
+    "texture", "extraction", "condition", "notes",
+]  # fmt: skip
+MAX_ROWS = 5000
+
+
+def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, rows) -> tuple[list, list[str]]:
+    """Survey values from (line number, {column: text}) pairs, each checked with the import's rules:
+    (the values, every problem as "Line N: ..."). Codes name the harmonised classes; labels are the
+    source's words."""
+    classes = {
+        "land_use": {item.code: item for item in LandUseClass.objects.all()},
+        "tier": {item.code: item for item in Tier.objects.all()},
+        "extraction": {item.code: item for item in ExtractionMethod.objects.all()},
+    }
+    values, problems = [], []
+    for number, cells in rows:
+        if len(values) >= MAX_ROWS:
+            problems.append(_("More than %(limit)s rows: split the file.") % {"limit": MAX_ROWS})
+            break
+        fields, row_problems = {}, []
+        for name in VALUE_COLUMNS:
+            text = (cells.get(name) or "").strip()
+            if name in classes:
+                fields[name] = classes[name].get(text.lower()) if text else None
+                if text and fields[name] is None:
+                    row_problems.append(
+                        _("%(column)s %(code)s is not a harmonised code; use one of %(codes)s.")
+                        % {"column": name, "code": text, "codes": ", ".join(classes[name])}
+                    )
+            elif name in ("ph_min", "ph_max"):
+                try:
+                    fields[name] = Decimal(text.replace(",", ".")) if text else None
+                except InvalidOperation:
+                    fields[name] = None
+                    row_problems.append(_("%(column)s %(text)s is not a number.") % {"column": name, "text": text})
+            else:
+                fields[name] = text
+        value = ResponseValue(instrument=instrument, **fields)
+        if not row_problems:
+            errors = value_errors(value, instrument=instrument, country_iso3=response.country.iso3)
+            row_problems = [message for messages in errors.values() for message in messages]
+        problems += [_("Line %(number)s: %(message)s") % {"number": number, "message": item} for item in row_problems]
+        values.append(value)
+    return values, problems
+
+
 class PasteValuesForm(forms.Form):
     """C. Rows pasted from a spreadsheet: pollutant, land use, tier, value, unit, conditions."""
 
@@ -140,7 +193,7 @@ class PasteValuesForm(forms.Form):
         instrument, text = cleaned.get("instrument"), cleaned.get("rows") or ""
         if not instrument:
             return cleaned
-        values, problems = [], []
+        rows, problems = [], []
         for number, line in enumerate(text.splitlines(), start=1):
             cells = [cell.strip() for cell in line.split("\t")]
             if not any(cells) or (number == 1 and cells[0].lower() in ("pollutant", "polluant", "contaminante")):
@@ -151,26 +204,61 @@ class PasteValuesForm(forms.Form):
                     % {"number": number, "count": len(cells)}
                 )
                 continue
-            value = ResponseValue(
-                instrument=instrument,
-                pollutant=cells[0],
-                land_use_label=cells[1],
-                tier_label=cells[2],
-                value=cells[3],
-                unit=cells[4],
-                condition=cells[5] if len(cells) > 5 else "",
-            )
-            errors = value_errors(value, instrument=instrument, country_iso3=self.response.country.iso3)
-            problems += [
-                _("Line %(number)s: %(message)s") % {"number": number, "message": message}
-                for messages in errors.values()
-                for message in messages
-            ]
-            values.append(value)
-        if problems:
-            raise forms.ValidationError(problems)
+            names = ["pollutant", "land_use_label", "tier_label", "value", "unit", "condition"]
+            rows.append((number, dict(zip(names, cells, strict=False))))
+        values, value_problems = checked_values(response=self.response, instrument=instrument, rows=rows)
+        if problems or value_problems:
+            raise forms.ValidationError(problems + value_problems)
         if not values:
             raise forms.ValidationError(_("No rows were found in the pasted text."))
+        cleaned["values"] = values
+        return cleaned
+
+
+class UploadValuesForm(forms.Form):
+    """C. A filled value template (.xlsx or .csv, the import template's columns)."""
+
+    instrument = forms.ModelChoiceField(queryset=ResponseInstrument.objects.none(), label=_("Instrument"))
+    file = forms.FileField(
+        label=_("Filled template (.xlsx or .csv)"),
+        help_text=_(
+            "Columns as in the import template: pollutant, land_use or land_use_label, tier or tier_label, "
+            "value, unit, and optionally ph_min, ph_max, texture, extraction, condition, notes."
+        ),
+    )
+
+    def __init__(self, *args, response: SurveyResponse, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.response = response
+        self.fields["instrument"].queryset = response.instruments.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        instrument, upload = cleaned.get("instrument"), cleaned.get("file")
+        if not instrument or not upload:
+            return cleaned
+        if upload.size > settings.SURVEY_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; the limit is %(limit)s MB.")
+                % {"size": round(upload.size / 2**20, 1), "limit": settings.SURVEY_UPLOAD_MAX_BYTES // 2**20}
+            )
+        try:
+            sheet = read_sheet(file_name=upload.name, content=upload.read())
+        except UnsafeFile as exc:
+            raise forms.ValidationError(str(exc)) from None
+        columns = [match_key(name).replace(" ", "_") for name in sheet.header]
+        if "pollutant" not in columns or "value" not in columns:
+            raise forms.ValidationError(_("The first row must name the columns, with at least pollutant and value."))
+        rows = (
+            (number, dict(zip(columns, cells, strict=False)))
+            for number, cells in enumerate(sheet.rows, start=2)
+            if any(cell.strip() for cell in cells)
+        )
+        values, problems = checked_values(response=self.response, instrument=instrument, rows=rows)
+        if problems:
+            raise forms.ValidationError(problems[:200])
+        if not values:
+            raise forms.ValidationError(_("The file holds no values."))
         cleaned["values"] = values
         return cleaned
 

@@ -29,6 +29,7 @@ from surveys.forms import (
     PasteValuesForm,
     ProcessForm,
     SituationForm,
+    UploadValuesForm,
     ValueForm,
 )
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
@@ -118,16 +119,20 @@ def section(request, pk: int, code: str):
     editable = response.is_editable
     context = {"response": response, "code": code, "title": title, "editable": editable}
     form = _section_form(request, response, code, bind=request.method == "POST" and editable)
-    paste = None
+    paste = upload = None
     if code == "c":
-        paste = PasteValuesForm(
-            request.POST if request.method == "POST" and "paste" in request.POST else None, response=response
+        posted = request.method == "POST"
+        paste = PasteValuesForm(request.POST if posted and "paste" in request.POST else None, response=response)
+        upload = UploadValuesForm(
+            request.POST if posted and "upload" in request.POST else None,
+            request.FILES if posted and "upload" in request.POST else None,
+            response=response,
         )
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
         autosave = request.headers.get("X-Autosave") == "1"
-        target = paste if paste is not None and paste.is_bound else form
+        target = next((extra for extra in (paste, upload) if extra is not None and extra.is_bound), form)
         saved, message = _save_section(request, response, code, target)
         if autosave:
             status = 200 if saved else (409 if message else 400)
@@ -140,7 +145,7 @@ def section(request, pk: int, code: str):
             return redirect(request.path)
         if message:
             messages.error(request, message)
-    context.update(form=form, paste=paste, version=response.version)
+    context.update(form=form, paste=paste, upload=upload, version=response.version)
     if code == "c":
         context["instruments"] = response.instruments.all()
         context["comments"] = ReviewComment.objects.filter(response=response, section="c", resolved=False)
@@ -148,7 +153,7 @@ def section(request, pk: int, code: str):
 
 
 def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
-    data = request.POST if bind and "paste" not in request.POST else None
+    data = request.POST if bind and "paste" not in request.POST and "upload" not in request.POST else None
     files = request.FILES if data is not None else None
     if code == "a":
         return SituationForm(data, instance=response)
@@ -182,7 +187,7 @@ def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[b
             response_save(response=response, user=request.user, expected_version=expected, reason=f"section {code}")
             if code in ("a", "d"):
                 form.save()
-            elif isinstance(form, PasteValuesForm):
+            elif isinstance(form, (PasteValuesForm, UploadValuesForm)):
                 ResponseValue.objects.bulk_create(form.cleaned_data["values"])
             else:
                 instances = form.save(commit=False)

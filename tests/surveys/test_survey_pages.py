@@ -2,6 +2,7 @@
 see what: a focal point of one country never reaches another country's response, in any view."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -312,3 +313,36 @@ def test_a_focal_point_can_fill_the_survey_in_french(client, edition, german_foc
     assert "A. Valeurs seuils dans le pays" in section and "Valeurs seuils juridiquement contraignantes" in section
     overview = client.get(f"/survey/responses/{response.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Enviar la respuesta para su revisión" in overview and "Indique si el país tiene valores umbral." in overview
+
+
+def test_a_filled_template_adds_checked_values_and_a_bad_one_adds_nothing(client, edition, german_focal_point):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    instrument = response.instruments.first()
+    client.force_login(german_focal_point)
+    url = f"/survey/responses/{response.pk}/c/"
+
+    def upload(text, name="values.csv"):
+        version = SurveyResponse.objects.get(pk=response.pk).version
+        file = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+        return client.post(url, {"version": version, "upload": "1", "instrument": instrument.pk, "file": file})
+
+    before = ResponseValue.objects.filter(instrument=instrument).count()
+    bad = upload(
+        "pollutant,land_use,tier,value,unit\nThallium,farm,precautionary,0.8,mg/kg\nZinc,any,precautionary,x,mg/kg\n"
+    )
+    body = bad.content.decode()
+    assert "Line 2: land_use farm is not a harmonised code" in body and "Line 3:" in body
+    assert ResponseValue.objects.filter(instrument=instrument).count() == before
+    assert "not really an .xlsx file" in upload("MZ\x90\x00", name="values.xlsx").content.decode()
+
+    good = upload(
+        "pollutant,land_use,tier,value,unit,ph_max\nThallium,any,precautionary,0.8,mg/kg,\nZinc,any,precautionary,<60,mg/kg,5.5\n"
+    )
+    assert good.status_code == 302
+    added = ResponseValue.objects.filter(instrument=instrument).order_by("-id")[:2]
+    assert {(value.pollutant, value.value, value.ph_max) for value in added} == {
+        ("Thallium", "0.8", None),
+        ("Zinc", "<60", Decimal("5.5")),
+    }
