@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
@@ -38,6 +37,16 @@ class InviteForm(forms.ModelForm):
         model = FocalPoint
         fields = ["country", "institution"]
 
+    def clean(self):
+        cleaned = super().clean()
+        email, country = cleaned.get("email"), cleaned.get("country")
+        existing = FocalPoint.objects.filter(user__email__iexact=email or "").select_related("country").first()
+        if existing and country and existing.country_id != country.pk:
+            self.add_error(
+                "email", f"{email} is already a focal point of {existing.country.name}; a person serves one country."
+            )
+        return cleaned
+
 
 @admin.register(FocalPoint)
 class FocalPointAdmin(admin.ModelAdmin):
@@ -64,20 +73,23 @@ class FocalPointAdmin(admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         data = form.cleaned_data
-        try:
-            invited = focal_point_invite(
-                email=data["email"],
-                country=data["country"],
-                invited_by=request.user,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-            )
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return
+        invited = focal_point_invite(
+            email=data["email"],
+            country=data["country"],
+            invited_by=request.user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+        )
         invited.institution = data.get("institution", "")
         invited.save(update_fields=["institution"])
-        obj.pk = invited.pk
+        # The admin goes on with `obj` (history entry, redirect): make it the saved focal point.
+        obj.pk, obj.user, obj.invited_by, obj.created_at = (
+            invited.pk,
+            invited.user,
+            invited.invited_by,
+            invited.created_at,
+        )
+        obj._state.adding = False
         self.message_user(request, f"Invitation sent to {data['email']}.", messages.SUCCESS)
 
     @admin.display(boolean=True, description="has chosen a password")

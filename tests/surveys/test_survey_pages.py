@@ -346,3 +346,37 @@ def test_a_filled_template_adds_checked_values_and_a_bad_one_adds_nothing(client
         ("Thallium", "0.8", None),
         ("Zinc", "<60", Decimal("5.5")),
     }
+
+
+def test_a_forgotten_password_is_reset_by_e_mail(client, german_focal_point):
+    assert client.get("/accounts/password_reset/").status_code == 200
+    sent = client.post("/accounts/password_reset/", {"email": german_focal_point.email})
+    assert sent.status_code == 302
+    [message] = mail.outbox
+    assert "/accounts/reset/" in message.body and german_focal_point.email in message.to
+
+
+def test_curators_invite_from_the_admin(client, curator, django_capture_on_commit_callbacks):
+    from surveys.models import FocalPoint
+
+    client.force_login(curator)
+    assert client.get("/admin/surveys/focalpoint/add/").status_code == 200
+    kenya = Country.objects.get(iso3="KEN")
+    with django_capture_on_commit_callbacks(execute=True):
+        added = client.post(
+            "/admin/surveys/focalpoint/add/",
+            {"email": "wanjiru@example.org", "first_name": "Wanjiru", "country": kenya.pk, "institution": "KALRO"},
+        )
+    assert added.status_code == 302
+    invited = FocalPoint.objects.get(user__email="wanjiru@example.org")
+    assert (invited.country, invited.institution, invited.invited_by) == (kenya, "KALRO", curator)
+    assert not invited.user.has_usable_password() and "wanjiru@example.org" in mail.outbox[-1].to
+
+
+def test_free_text_is_shown_escaped(client, edition, german_focal_point, curator):
+    from surveys.models import ReviewComment
+
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    ReviewComment.objects.create(response=response, section="d", text="<script>alert(1)</script>", author=curator)
+    body = _page(client, german_focal_point, f"/survey/responses/{response.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
