@@ -13,6 +13,7 @@ from reference.models import ExtractionMethod, LandUseClass, Tier
 from reference.text import match_key
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, SurveyResponse
 from surveys.validation import value_errors
+from thresholds.importing import Lookups
 from thresholds.spreadsheets import UnsafeFile, read_sheet
 
 PDF_MAGIC = b"%PDF-"
@@ -82,6 +83,34 @@ class InstrumentForm(forms.ModelForm):
         return upload
 
 
+class ListedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over objects already read: a formset of many rows renders and checks its
+    selects without a query per row."""
+
+    def __init__(self, objects, *, field: forms.ModelChoiceField):
+        self.objects = {str(item.pk): item for item in objects}
+        super().__init__(queryset=field.queryset, required=field.required, label=field.label)
+        self.choices = [("", self.empty_label), *((pk, str(item)) for pk, item in self.objects.items())]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.objects[str(getattr(value, "pk", value))]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+def value_form_choices(response: SurveyResponse) -> dict[str, list]:
+    """The objects the value form's selects offer, read once for a whole formset."""
+    return {
+        "instrument": list(response.instruments.all()),
+        "land_use": list(LandUseClass.objects.all()),
+        "tier": list(Tier.objects.all()),
+        "extraction": list(ExtractionMethod.objects.all()),
+    }
+
+
 class ValueForm(forms.ModelForm):
     """C. One value; checked with the spreadsheet import's rules."""
 
@@ -104,10 +133,14 @@ class ValueForm(forms.ModelForm):
             "notes",
         ]
 
-    def __init__(self, *args, response: SurveyResponse, **kwargs):
+    def __init__(
+        self, *args, response: SurveyResponse, lookups: Lookups | None = None, choices: dict | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.response = response
+        self.response, self.lookups = response, lookups
         self.fields["instrument"].queryset = response.instruments.all()
+        for name, objects in (choices or {}).items():
+            self.fields[name] = ListedChoiceField(objects, field=self.fields[name])
 
     def clean(self):
         cleaned = super().clean()
@@ -115,7 +148,9 @@ class ValueForm(forms.ModelForm):
             return cleaned
         candidate = ResponseValue(**{name: cleaned.get(name) for name in self.Meta.fields})
         candidate.source_value_id = self.instance.source_value_id
-        errors = value_errors(candidate, instrument=cleaned["instrument"], country_iso3=self.response.country.iso3)
+        errors = value_errors(
+            candidate, instrument=cleaned["instrument"], country_iso3=self.response.country.iso3, lookups=self.lookups
+        )
         for name, messages in errors.items():
             for message in messages:
                 self.add_error(None if name not in self.fields else name, message)
@@ -138,7 +173,7 @@ def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, 
         "tier": {item.code: item for item in Tier.objects.all()},
         "extraction": {item.code: item for item in ExtractionMethod.objects.all()},
     }
-    values, problems = [], []
+    values, problems, lookups = [], [], Lookups()
     for number, cells in rows:
         if len(values) >= MAX_ROWS:
             problems.append(_("More than %(limit)s rows: split the file.") % {"limit": MAX_ROWS})
@@ -163,7 +198,7 @@ def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, 
                 fields[name] = text
         value = ResponseValue(instrument=instrument, **fields)
         if not row_problems:
-            errors = value_errors(value, instrument=instrument, country_iso3=response.country.iso3)
+            errors = value_errors(value, instrument=instrument, country_iso3=response.country.iso3, lookups=lookups)
             row_problems = [message for messages in errors.values() for message in messages]
         problems += [_("Line %(number)s: %(message)s") % {"number": number, "message": item} for item in row_problems]
         values.append(value)
@@ -187,6 +222,7 @@ class PasteValuesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.response = response
         self.fields["instrument"].queryset = response.instruments.all()
+        self.fields["instrument"].initial = response.instruments.values_list("pk", flat=True).first()
 
     def clean(self):
         cleaned = super().clean()
@@ -231,6 +267,7 @@ class UploadValuesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.response = response
         self.fields["instrument"].queryset = response.instruments.all()
+        self.fields["instrument"].initial = response.instruments.values_list("pk", flat=True).first()
 
     def clean(self):
         cleaned = super().clean()

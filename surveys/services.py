@@ -26,7 +26,7 @@ from surveys.models import (
     SurveyEdition,
     SurveyResponse,
 )
-from surveys.validation import source_records, value_errors, value_plan, value_record
+from surveys.validation import response_values_checked, value_record
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.services import ConcurrentEdit, check_version, threshold_create, threshold_update
 
@@ -169,21 +169,12 @@ def response_problems(response: SurveyResponse) -> ResponseProblems:
     if not response.situation:
         problems.add("a", _("Say whether the country has threshold values."))
     has_values = response.situation in (SurveyResponse.Situation.BINDING, SurveyResponse.Situation.GUIDANCE)
-    instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
-    if has_values and not instruments:
+    if has_values and not response.instruments.exists():
         problems.add("b", _("The country has threshold values: name at least one instrument that sets them."))
-    sources = source_records(value for instrument in instruments for value in instrument.values.all())
-    for instrument in instruments:
-        for value in instrument.values.all():
-            errors = value_errors(
-                value,
-                instrument=instrument,
-                country_iso3=response.country.iso3,
-                source=sources.get(value.source_value_id),
-            )
-            if errors:
-                problems.values[value.pk] = errors
-                problems.labels[value.pk] = f"{value} ({instrument.title[:60]})"
+    for checked in response_values_checked(response):
+        if checked.errors:
+            problems.values[checked.value.pk] = checked.errors
+            problems.labels[checked.value.pk] = f"{checked.value} ({checked.value.instrument.title[:60]})"
     if not response.working_towards_adoption:
         problems.add("d", _("Say whether the country is working towards adopting threshold values."))
     return problems
@@ -249,23 +240,13 @@ def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
     values the database holds for the country that the response no longer reports (dropped)."""
     lines: list[ValueComparison] = []
     existing_ids: dict[int, int] = {}  # reported value pk -> stored value pk
-    instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
-    sources = source_records(value for instrument in instruments for value in instrument.values.all())
-    for instrument in instruments:
-        for value in instrument.values.all():
-            context = {
-                "instrument": instrument,
-                "country_iso3": response.country.iso3,
-                "source": sources.get(value.source_value_id),
-            }
-            plan = value_plan(value, **context)
-            if not plan.ok:
-                lines.append(ValueComparison(value, "invalid", errors=value_errors(value, **context)))
-                continue
-            [row] = plan.rows
-            if row.existing_id:
-                existing_ids[value.pk] = row.existing_id
-            lines.append(ValueComparison(value, row.action, source=context["source"]))
+    for checked in response_values_checked(response):
+        if checked.row is None:
+            lines.append(ValueComparison(checked.value, "invalid", errors=checked.errors))
+            continue
+        if checked.row.existing_id:
+            existing_ids[checked.value.pk] = checked.row.existing_id
+        lines.append(ValueComparison(checked.value, checked.row.action, source=checked.source))
     stored = ThresholdValue.objects.select_related("instrument", "unit").in_bulk(existing_ids.values())
     for line in lines:
         if line.value.pk in existing_ids:

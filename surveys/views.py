@@ -31,6 +31,7 @@ from surveys.forms import (
     SituationForm,
     UploadValuesForm,
     ValueForm,
+    value_form_choices,
 )
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
 from surveys.selectors import current_edition, responses_visible_to, survey_progress
@@ -45,6 +46,7 @@ from surveys.services import (
     response_start,
     response_submit,
 )
+from thresholds.importing import Lookups
 
 SECTIONS = {
     "a": (gettext_lazy("A. Thresholds in the country"), "surveys/section_form.html"),
@@ -122,11 +124,14 @@ def section(request, pk: int, code: str):
     paste = upload = None
     if code == "c":
         posted = request.method == "POST"
-        paste = PasteValuesForm(request.POST if posted and "paste" in request.POST else None, response=response)
+        paste = PasteValuesForm(
+            request.POST if posted and "paste" in request.POST else None, response=response, prefix="paste"
+        )
         upload = UploadValuesForm(
             request.POST if posted and "upload" in request.POST else None,
             request.FILES if posted and "upload" in request.POST else None,
             response=response,
+            prefix="upload",
         )
     if request.method == "POST":
         if not editable:
@@ -170,7 +175,12 @@ def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
         data,
         queryset=ResponseValue.objects.filter(instrument__response=response).select_related("instrument"),
         prefix="values",
-        form_kwargs={"response": response},
+        # One read of the reference tables for every row of the formset, not one per row.
+        form_kwargs={
+            "response": response,
+            "lookups": Lookups() if data is not None else None,
+            "choices": value_form_choices(response),
+        },
     )
 
 

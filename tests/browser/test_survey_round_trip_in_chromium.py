@@ -60,7 +60,7 @@ def test_a_response_goes_from_focal_point_to_database_and_back(page):
     assert "Saved." in page.locator(".notices").inner_text()
 
     page.goto(response_url + "c/")
-    page.get_by_label("Instrument").last.select_option(
+    page.locator("#id_paste-instrument").select_option(
         label="Environmental Management and Co-ordination (Soil Quality) Regulations"
     )
     page.get_by_label("Rows copied from a spreadsheet").fill(

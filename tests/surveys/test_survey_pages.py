@@ -91,10 +91,10 @@ def test_rows_pasted_from_a_spreadsheet_are_checked_and_added(client, edition, g
     url = f"/survey/responses/{response.pk}/c/"
     pasted = "pollutant\tland use\ttier\tvalue\tunit\nThallium\tagricultural\tprecautionary\t0.8\tmg/kg TM\n"
     bad = client.post(
-        url, {"version": response.version, "paste": "1", "instrument": instrument.pk, "rows": "Zinc\tx\n"}
+        url, {"version": response.version, "paste": "1", "paste-instrument": instrument.pk, "paste-rows": "Zinc\tx\n"}
     )
     assert "Line 1 has 2 columns" in bad.content.decode()
-    added = client.post(url, {"version": response.version, "paste": "1", "instrument": instrument.pk, "rows": pasted})
+    added = client.post(url, {"version": response.version, "paste": "1", "paste-instrument": instrument.pk, "paste-rows": pasted})
     assert added.status_code == 302
     assert ResponseValue.objects.filter(instrument=instrument, pollutant="Thallium").count() == 1
 
@@ -326,7 +326,7 @@ def test_a_filled_template_adds_checked_values_and_a_bad_one_adds_nothing(client
     def upload(text, name="values.csv"):
         version = SurveyResponse.objects.get(pk=response.pk).version
         file = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-        return client.post(url, {"version": version, "upload": "1", "instrument": instrument.pk, "file": file})
+        return client.post(url, {"version": version, "upload": "1", "upload-instrument": instrument.pk, "upload-file": file})
 
     before = ResponseValue.objects.filter(instrument=instrument).count()
     bad = upload(
@@ -380,3 +380,26 @@ def test_free_text_is_shown_escaped(client, edition, german_focal_point, curator
     ReviewComment.objects.create(response=response, section="d", text="<script>alert(1)</script>", author=curator)
     body = _page(client, german_focal_point, f"/survey/responses/{response.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+@pytest.mark.parametrize("suffix", ["", "review/", "c/"])
+def test_survey_pages_run_a_constant_number_of_queries(client, edition, german_focal_point, curator, suffix):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    SurveyResponse.objects.filter(pk=response.pk).update(status="submitted")
+    client.force_login(curator)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/survey/responses/{response.pk}/{suffix}").status_code == 200
+        return len(captured)
+
+    few = queries()
+    instrument = response.instruments.first()
+    ResponseValue.objects.bulk_create(
+        ResponseValue(instrument=instrument, pollutant="Zinc", value=str(100 + n), unit="mg/kg", land_use_label=f"zone {n}")
+        for n in range(200)
+    )
+    assert queries() <= few + 2, "the page's queries grow with the number of values"
