@@ -184,6 +184,12 @@ def response_problems(response: SurveyResponse) -> ResponseProblems:
 def response_submit(*, response: SurveyResponse, user, expected_version: int) -> None:
     """Submit for review; the response is then locked. Refused with every problem at once."""
     _check_may_edit(response, user)
+    edition = response.edition
+    if response.status == SurveyResponse.Status.DRAFT and not edition.is_open():
+        raise ValidationError(
+            _("The survey is open from %(opens)s to %(closes)s: a response cannot be submitted outside those dates.")
+            % {"opens": edition.opens_on, "closes": edition.closes_on}
+        )
     problems = response_problems(response)
     if problems:
         raise ValidationError(problems.messages())

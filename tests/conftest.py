@@ -47,8 +47,8 @@ def other_curator(db):
 
 @pytest.fixture
 def edition(db):
-    """The open 2026 edition of the survey."""
-    return SurveyEditionFactory(year=2026)
+    """This year's edition of the survey, open today."""
+    return SurveyEditionFactory()
 
 
 @pytest.fixture

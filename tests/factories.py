@@ -27,10 +27,11 @@ class SurveyEditionFactory(factory.django.DjangoModelFactory):
         model = "surveys.SurveyEdition"
         django_get_or_create = ("year",)
 
-    year = 2026
+    # Open today, whatever day the tests run.
+    year = factory.LazyFunction(lambda: datetime.date.today().year)
     title = factory.LazyAttribute(lambda edition: f"INSOP survey {edition.year}")
-    opens_on = factory.LazyAttribute(lambda edition: datetime.date(edition.year, 1, 1))
-    closes_on = factory.LazyAttribute(lambda edition: datetime.date(edition.year, 12, 31))
+    opens_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+    closes_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=60))
 
 
 def focal_point(username: str, iso3: str):

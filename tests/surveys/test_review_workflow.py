@@ -167,12 +167,12 @@ def test_the_whole_round_trip_writes_the_database_with_provenance(
     api = client.get(f"/api/v1/thresholds/{thallium.pk}/").json()
     assert api["provenance"] == {
         "survey_response": response.pk,
-        "edition": 2026,
+        "edition": edition.year,
         "accepted_at": response.accepted_at.isoformat().replace("+00:00", "Z"),
     }
     assert client.get(f"/api/v1/thresholds/{dropped_source.pk}/").json()["provenance"] is None
     page = client.get("/countries/DEU/", {"pollutant": "thallium"}).content.decode()
-    assert "from the 2026 survey" in page
+    assert f"from the {edition.year} survey" in page
 
 
 def test_acceptance_is_one_transaction(edition, german_focal_point, curator):
@@ -215,3 +215,15 @@ def test_transitions_that_do_not_start_where_they_may_are_refused(edition, statu
     response = SurveyResponse(edition=edition, country=Country.objects.get(iso3="DEU"), status=status)
     with pytest.raises(ValidationError, match="cannot be"):
         getattr(response, action)()
+
+
+def test_a_draft_cannot_be_submitted_outside_the_editions_dates(edition, german_focal_point):
+    import datetime
+
+    response = _germany(edition, german_focal_point)
+    _answer_a_and_d(response, german_focal_point)
+    edition.closes_on = datetime.date.today() - datetime.timedelta(days=1)
+    edition.save()
+    response.refresh_from_db()
+    with pytest.raises(ValidationError, match="cannot be submitted outside"):
+        response_submit(response=response, user=german_focal_point, expected_version=response.version)

@@ -94,7 +94,9 @@ def test_rows_pasted_from_a_spreadsheet_are_checked_and_added(client, edition, g
         url, {"version": response.version, "paste": "1", "paste-instrument": instrument.pk, "paste-rows": "Zinc\tx\n"}
     )
     assert "Line 1 has 2 columns" in bad.content.decode()
-    added = client.post(url, {"version": response.version, "paste": "1", "paste-instrument": instrument.pk, "paste-rows": pasted})
+    added = client.post(
+        url, {"version": response.version, "paste": "1", "paste-instrument": instrument.pk, "paste-rows": pasted}
+    )
     assert added.status_code == 302
     assert ResponseValue.objects.filter(instrument=instrument, pollutant="Thallium").count() == 1
 
@@ -326,7 +328,9 @@ def test_a_filled_template_adds_checked_values_and_a_bad_one_adds_nothing(client
     def upload(text, name="values.csv"):
         version = SurveyResponse.objects.get(pk=response.pk).version
         file = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-        return client.post(url, {"version": version, "upload": "1", "upload-instrument": instrument.pk, "upload-file": file})
+        return client.post(
+            url, {"version": version, "upload": "1", "upload-instrument": instrument.pk, "upload-file": file}
+        )
 
     before = ResponseValue.objects.filter(instrument=instrument).count()
     bad = upload(
@@ -399,7 +403,9 @@ def test_survey_pages_run_a_constant_number_of_queries(client, edition, german_f
     few = queries()
     instrument = response.instruments.first()
     ResponseValue.objects.bulk_create(
-        ResponseValue(instrument=instrument, pollutant="Zinc", value=str(100 + n), unit="mg/kg", land_use_label=f"zone {n}")
+        ResponseValue(
+            instrument=instrument, pollutant="Zinc", value=str(100 + n), unit="mg/kg", land_use_label=f"zone {n}"
+        )
         for n in range(200)
     )
     assert queries() <= few + 2, "the page's queries grow with the number of values"
