@@ -134,7 +134,7 @@ class SurveyResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ResponseValue)
-class ResponseValueAdmin(admin.ModelAdmin):
+class ResponseValueAdmin(SimpleHistoryAdmin):
     list_display = ["pollutant", "value", "unit", "instrument", "decision"]
     list_filter = ["decision", "instrument__response__edition"]
     search_fields = ["pollutant", "instrument__title", "instrument__response__country__name"]

@@ -201,6 +201,7 @@ class ResponseInstrument(models.Model):
     accepted_instrument = models.ForeignKey(
         "thresholds.LegalInstrument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["response", "position", "id"]
@@ -249,6 +250,7 @@ class ResponseValue(models.Model):
         "thresholds.ThresholdValue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["instrument", "position", "id"]
@@ -278,6 +280,7 @@ class ResponseLaboratory(models.Model):
     knows_sops = models.CharField(_("knows the harmonised SOPs"), max_length=10, choices=Answer.choices, blank=True)
     uses_sops = models.CharField(_("uses the harmonised SOPs"), max_length=10, choices=Answer.choices, blank=True)
     in_glosolan = models.CharField(_("member of GLOSOLAN"), max_length=10, choices=Answer.choices, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["response", "name"]

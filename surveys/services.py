@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from reference.permissions import CURATORS_GROUP
 from surveys.models import (
@@ -89,28 +90,33 @@ def response_start(*, edition: SurveyEdition, country, user) -> SurveyResponse:
             url=instrument.url,
             source_instrument=instrument,
         )
-        ResponseValue.objects.bulk_create(
-            ResponseValue(
-                instrument=reported,
-                position=index,
-                pollutant=value.pollutant_label,
-                land_use=value.land_use,
-                land_use_label=value.land_use_label,
-                tier=value.tier,
-                tier_label=value.tier_label,
-                value=f"{value.qualifier}{value.value_text}"
-                if value.qualifier in INLINE_QUALIFIERS
-                else value.value_text,
-                unit=value.unit_label,
-                ph_min=value.ph_min,
-                ph_max=value.ph_max,
-                texture=value.texture,
-                extraction=value.extraction,
-                condition=value.condition_text[:500],
-                notes=value.notes[:500],
-                source_value=value,
-            )
-            for index, value in enumerate(by_instrument.get(instrument.pk, []))
+        bulk_create_with_history(
+            [
+                ResponseValue(
+                    instrument=reported,
+                    position=index,
+                    pollutant=value.pollutant_label,
+                    land_use=value.land_use,
+                    land_use_label=value.land_use_label,
+                    tier=value.tier,
+                    tier_label=value.tier_label,
+                    value=f"{value.qualifier}{value.value_text}"
+                    if value.qualifier in INLINE_QUALIFIERS
+                    else value.value_text,
+                    unit=value.unit_label,
+                    ph_min=value.ph_min,
+                    ph_max=value.ph_max,
+                    texture=value.texture,
+                    extraction=value.extraction,
+                    condition=value.condition_text[:500],
+                    notes=value.notes[:500],
+                    source_value=value,
+                )
+                for index, value in enumerate(by_instrument.get(instrument.pk, []))
+            ],
+            ResponseValue,
+            default_user=user,
+            default_change_reason="pre-filled from the database",
         )
     response._change_reason = "started, pre-filled from the database"
     return response

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from simple_history.utils import bulk_create_with_history
 
 from surveys import exports
 from surveys.forms import (
@@ -198,7 +199,9 @@ def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[b
             if code in ("a", "d"):
                 form.save()
             elif isinstance(form, (PasteValuesForm, UploadValuesForm)):
-                ResponseValue.objects.bulk_create(form.cleaned_data["values"])
+                bulk_create_with_history(
+                    form.cleaned_data["values"], ResponseValue, default_user=request.user, default_change_reason="added"
+                )
             else:
                 instances = form.save(commit=False)
                 for deleted in form.deleted_objects:

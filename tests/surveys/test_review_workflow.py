@@ -227,3 +227,15 @@ def test_a_draft_cannot_be_submitted_outside_the_editions_dates(edition, german_
     response.refresh_from_db()
     with pytest.raises(ValidationError, match="cannot be submitted outside"):
         response_submit(response=response, user=german_focal_point, expected_version=response.version)
+
+
+def test_every_row_of_a_response_keeps_its_history(edition, german_focal_point):
+    response = _germany(edition, german_focal_point)
+    value = ResponseValue.objects.filter(instrument__response=response).first()
+    assert value.history.get().history_change_reason == "pre-filled from the database"
+    value.notes = "checked against the gazette"
+    value._history_user = german_focal_point
+    value.save()
+    latest = value.history.first()
+    assert latest.notes == "checked against the gazette" and latest.history_user == german_focal_point
+    assert value.history.count() == 2
