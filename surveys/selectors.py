@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from reference.models import Country
-from surveys.models import SurveyEdition, SurveyResponse
+from surveys.models import ResponseValue, SurveyEdition, SurveyResponse
 from surveys.services import is_curator
 
 
@@ -31,6 +31,7 @@ def survey_progress(edition: SurveyEdition) -> dict:
     responses = SurveyResponse.objects.filter(edition=edition).select_related("country")
     countries = Country.objects.filter(kind=Country.Kind.COUNTRY, un_member=True).count()
     answered = responses.exclude(status=SurveyResponse.Status.DRAFT)
+    answered_count = answered.count()
     by_region = (
         responses.values("country__m49_region")
         .annotate(
@@ -44,8 +45,8 @@ def survey_progress(edition: SurveyEdition) -> dict:
     return {
         "edition": edition,
         "un_members": countries,
-        "answered": answered.count(),
-        "share": round(100 * answered.count() / countries, 1) if countries else 0,
+        "answered": answered_count,
+        "share": round(100 * answered_count / countries, 1) if countries else 0,
         "by_status": [(label, by_status.get(code, 0)) for code, label in SurveyResponse.Status.choices],
         "by_region": list(by_region),
         "working_towards_adoption": [
@@ -66,3 +67,21 @@ def countries_reporting_no_thresholds() -> set[int]:
     for country_id, situation in answered.values_list("country_id", "situation"):
         latest[country_id] = situation
     return {country_id for country_id, situation in latest.items() if situation == SurveyResponse.Situation.NONE}
+
+
+def section_answered(response: SurveyResponse, code: str) -> bool:
+    """Whether a section counts as answered for the progress indicator. B and C also count when the
+    country reports no values (nothing to list), C when its values are under development."""
+    if code == "a":
+        return bool(response.situation)
+    if code == "b":
+        return response.instruments.exists() or response.situation in ("none", "unknown")
+    if code == "c":
+        return ResponseValue.objects.filter(instrument__response=response).exists() or response.situation in (
+            "none",
+            "unknown",
+            "under_development",
+        )
+    if code == "d":
+        return bool(response.working_towards_adoption)
+    return response.laboratories.exists()

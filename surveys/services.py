@@ -18,7 +18,6 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from reference.permissions import CURATORS_GROUP
 from surveys.models import (
     FocalPoint,
     ResponseInstrument,
@@ -36,10 +35,12 @@ from thresholds.services import ConcurrentEdit, check_version, threshold_create,
 INLINE_QUALIFIERS = ("<", "<=", ">", ">=")
 
 
+# Curators review survey responses: the Curators group holds this permission (migration 0002).
+REVIEW_PERMISSION = "surveys.change_surveyresponse"
+
+
 def is_curator(user) -> bool:
-    return bool(
-        user and user.is_authenticated and (user.is_superuser or user.groups.filter(name=CURATORS_GROUP).exists())
-    )
+    return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
 
 
 def _check_may_edit(response: SurveyResponse, user) -> None:
@@ -330,7 +331,9 @@ def _notify(response: SurveyResponse, *, to_curators: bool, subject: str) -> Non
     """E-mail the other side of the review once the transaction has committed."""
     User = get_user_model()
     if to_curators:
-        recipients = User.objects.filter(groups__name=CURATORS_GROUP, is_active=True)
+        recipients = User.objects.with_perm(
+            REVIEW_PERMISSION, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+        )
     else:
         recipients = User.objects.filter(focal_point__country=response.country, is_active=True)
     addresses = sorted({user.email for user in recipients if user.email})

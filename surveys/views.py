@@ -35,7 +35,7 @@ from surveys.forms import (
     value_form_choices,
 )
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
-from surveys.selectors import current_edition, responses_visible_to, survey_progress
+from surveys.selectors import current_edition, responses_visible_to, section_answered, survey_progress
 from surveys.services import (
     ConcurrentEdit,
     is_curator,
@@ -82,7 +82,7 @@ def response_detail(request, pk: int):
     sections = []
     for code, (title, _template) in SECTIONS.items():
         errors = len(problems.sections.get(code, [])) + (len(problems.values) if code == "c" else 0)
-        sections.append({"code": code, "title": title, "errors": errors, "done": _section_done(response, code)})
+        sections.append({"code": code, "title": title, "errors": errors, "done": section_answered(response, code)})
     return render(
         request,
         "surveys/response_detail.html",
@@ -95,22 +95,6 @@ def response_detail(request, pk: int):
             "may_review": is_curator(request.user) and response.status in SurveyResponse.IN_REVIEW,
         },
     )
-
-
-def _section_done(response: SurveyResponse, code: str) -> bool:
-    if code == "a":
-        return bool(response.situation)
-    if code == "b":
-        return response.instruments.exists() or response.situation in ("none", "unknown")
-    if code == "c":
-        return ResponseValue.objects.filter(instrument__response=response).exists() or response.situation in (
-            "none",
-            "unknown",
-            "under_development",
-        )
-    if code == "d":
-        return bool(response.working_towards_adoption)
-    return response.laboratories.exists()
 
 
 @login_required

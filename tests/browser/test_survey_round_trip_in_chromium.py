@@ -26,7 +26,7 @@ def _sign_out(page):
 
 
 def test_a_response_goes_from_focal_point_to_database_and_back(page):
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
     from surveys.models import SurveyEdition
     from tests.factories import UserFactory
@@ -40,8 +40,10 @@ def test_a_response_goes_from_focal_point_to_database_and_back(page):
     )
     focal_point("fp-kenya", "KEN")
     curator = UserFactory(username="curator", is_staff=True)
-    # An earlier live-server test may have emptied the database, migrations' groups included.
-    curator.groups.add(Group.objects.get_or_create(name="Curators")[0])
+    # An earlier live-server test may have emptied the database, the migrations' Curators group included.
+    curators, _ = Group.objects.get_or_create(name="Curators")
+    curators.permissions.add(*Permission.objects.filter(content_type__app_label__in=["surveys", "thresholds"]))
+    curator.groups.add(curators)
 
     # First session: section A, then sign out.
     _sign_in(page, "fp-kenya")
