@@ -169,13 +169,18 @@ def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
     )
 
 
+def _posted_version(request) -> int | None:
+    """The response version the form was loaded with; None when missing or not a number."""
+    text = request.POST.get("version", "")
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[bool, str]:
     """(saved, message): message says why nothing was saved when someone else saved first."""
     if not form.is_valid():
         return False, ""
-    try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
+    expected = _posted_version(request)
+    if expected is None:
         return False, _("The form was incomplete (no version); reload the page.")
     try:
         with transaction.atomic():
@@ -215,7 +220,7 @@ def _form_errors(form) -> dict:
 def submit(request, pk: int):
     response = _response(request, pk)
     try:
-        response_submit(response=response, user=request.user, expected_version=int(request.POST.get("version", 0)))
+        response_submit(response=response, user=request.user, expected_version=_posted_version(request) or 0)
     except ConcurrentEdit as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
@@ -235,7 +240,7 @@ def review(request, pk: int):
     lines = response_comparison(response)
     if request.method == "POST":
         decision = request.POST.get("decision")
-        expected = int(request.POST.get("version", 0))
+        expected = _posted_version(request) or 0
         try:
             if decision == "request_changes":
                 comments = [(section, None, request.POST.get(f"comment-{section}", "")) for section in SECTIONS]

@@ -409,3 +409,27 @@ def test_survey_pages_run_a_constant_number_of_queries(client, edition, german_f
         for n in range(200)
     )
     assert queries() <= few + 2, "the page's queries grow with the number of values"
+
+
+@pytest.mark.parametrize("version", ["abc", "", "99999999999999999999", "-1"])
+def test_a_mangled_version_is_a_message_not_a_crash(client, edition, german_focal_point, curator, version):
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    client.force_login(german_focal_point)
+    section = client.post(
+        f"/survey/responses/{response.pk}/d/", {"version": version, "working_towards_adoption": "yes"}
+    )
+    assert section.status_code == 200 and "reload the page" in section.content.decode()
+    submitted = client.post(f"/survey/responses/{response.pk}/submit/", {"version": version}, follow=True)
+    assert submitted.status_code == 200 and SurveyResponse.objects.get(pk=response.pk).status == "draft"
+    SurveyResponse.objects.filter(pk=response.pk).update(status="submitted")
+    client.force_login(curator)
+    reviewed = client.post(
+        f"/survey/responses/{response.pk}/review/", {"version": version, "decision": "accept"}, follow=True
+    )
+    assert reviewed.status_code == 200 and SurveyResponse.objects.get(pk=response.pk).status == "submitted"
+
+
+def test_an_impossible_response_number_is_a_404(client, curator):
+    client.force_login(curator)
+    assert client.get("/survey/responses/99999999999999999999999/").status_code == 404
+    assert client.get("/survey/legal-texts/99999999999999999999999/").status_code == 404
