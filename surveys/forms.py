@@ -205,10 +205,21 @@ def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, 
     return values, problems
 
 
-class PasteValuesForm(forms.Form):
-    """C. Rows pasted from a spreadsheet: pollutant, land use, tier, value, unit, conditions."""
+class RowsForInstrumentForm(forms.Form):
+    """Rows of values added at once to one of the response's instruments."""
 
     instrument = forms.ModelChoiceField(queryset=ResponseInstrument.objects.none(), label=_("Instrument"))
+
+    def __init__(self, *args, response: SurveyResponse, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.response = response
+        self.fields["instrument"].queryset = response.instruments.all()
+        self.fields["instrument"].initial = response.instruments.values_list("pk", flat=True).first()
+
+
+class PasteValuesForm(RowsForInstrumentForm):
+    """C. Rows pasted from a spreadsheet: pollutant, land use, tier, value, unit, conditions."""
+
     rows = forms.CharField(
         label=_("Rows copied from a spreadsheet"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -217,12 +228,6 @@ class PasteValuesForm(forms.Form):
             "land use, tier, value, unit, and optionally conditions. A header line is skipped."
         ),
     )
-
-    def __init__(self, *args, response: SurveyResponse, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.response = response
-        self.fields["instrument"].queryset = response.instruments.all()
-        self.fields["instrument"].initial = response.instruments.values_list("pk", flat=True).first()
 
     def clean(self):
         cleaned = super().clean()
@@ -251,10 +256,9 @@ class PasteValuesForm(forms.Form):
         return cleaned
 
 
-class UploadValuesForm(forms.Form):
+class UploadValuesForm(RowsForInstrumentForm):
     """C. A filled value template (.xlsx or .csv, the import template's columns)."""
 
-    instrument = forms.ModelChoiceField(queryset=ResponseInstrument.objects.none(), label=_("Instrument"))
     file = forms.FileField(
         label=_("Filled template (.xlsx or .csv)"),
         help_text=_(
@@ -262,12 +266,6 @@ class UploadValuesForm(forms.Form):
             "value, unit, and optionally ph_min, ph_max, texture, extraction, condition, notes."
         ),
     )
-
-    def __init__(self, *args, response: SurveyResponse, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.response = response
-        self.fields["instrument"].queryset = response.instruments.all()
-        self.fields["instrument"].initial = response.instruments.values_list("pk", flat=True).first()
 
     def clean(self):
         cleaned = super().clean()

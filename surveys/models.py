@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
+from thresholds.models import LegalInstrument, ThresholdValue
 
 
 class FocalPoint(models.Model):
@@ -171,26 +172,12 @@ class ResponseInstrument(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(_("title"), max_length=500)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    instrument_type = models.CharField(_("type"), max_length=20, blank=True, choices=[
-        ("law", _("Law")), ("regulation", _("Regulation")), ("standard", _("Standard")),
-        ("guideline", _("Guideline")), ("policy", _("Policy")),
-    ])  # fmt: skip
+    instrument_type = models.CharField(_("type"), max_length=20, blank=True, choices=LegalInstrument.Type.choices)
     binding = models.CharField(
-        _("binding or advisory"),
-        max_length=20,
-        blank=True,
-        choices=[("binding", _("Legally binding")), ("advisory", _("Advisory"))],
+        _("binding or advisory"), max_length=20, blank=True, choices=LegalInstrument.Binding.choices
     )
     status = models.CharField(
-        _("status"),
-        max_length=20,
-        default="in_force",
-        choices=[
-            ("in_force", _("In force")),
-            ("draft", _("Draft")),
-            ("superseded", _("Superseded")),
-            ("repealed", _("Repealed")),
-        ],
+        _("status"), max_length=20, default=LegalInstrument.Status.IN_FORCE, choices=LegalInstrument.Status.choices
     )
     url = models.URLField(_("address of the text"), max_length=500, blank=True)
     legal_text = models.FileField(_("legal text (PDF)"), upload_to="survey/legal-texts/%Y/", blank=True)
@@ -231,12 +218,7 @@ class ResponseValue(models.Model):
     unit = models.CharField(_("unit"), max_length=60)
     ph_min = models.DecimalField(_("pH from"), max_digits=4, decimal_places=2, null=True, blank=True)
     ph_max = models.DecimalField(_("pH to"), max_digits=4, decimal_places=2, null=True, blank=True)
-    texture = models.CharField(
-        _("soil texture"), max_length=20, blank=True, choices=[
-            ("sand", _("Sandy soils")), ("loam_silt", _("Loamy or silty soils")), ("loam", _("Loamy soils")),
-            ("silt", _("Silty soils")), ("clay", _("Clayey soils")), ("organic", _("Organic (peat) soils")),
-        ],
-    )  # fmt: skip
+    texture = models.CharField(_("soil texture"), max_length=20, blank=True, choices=ThresholdValue.Texture.choices)
     extraction = models.ForeignKey(ExtractionMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     condition = models.CharField(_("other conditions, as written"), max_length=500, blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
@@ -77,21 +78,21 @@ class LegalInstrument(models.Model):
     """A law, regulation, standard, guideline or policy that sets threshold values."""
 
     class Type(models.TextChoices):
-        LAW = "law", "Law"
-        REGULATION = "regulation", "Regulation"
-        STANDARD = "standard", "Standard"
-        GUIDELINE = "guideline", "Guideline"
-        POLICY = "policy", "Policy"
+        LAW = "law", _("Law")
+        REGULATION = "regulation", _("Regulation")
+        STANDARD = "standard", _("Standard")
+        GUIDELINE = "guideline", _("Guideline")
+        POLICY = "policy", _("Policy")
 
     class Binding(models.TextChoices):
-        BINDING = "binding", "Legally binding"
-        ADVISORY = "advisory", "Advisory"
+        BINDING = "binding", _("Legally binding")
+        ADVISORY = "advisory", _("Advisory")
 
     class Status(models.TextChoices):
-        IN_FORCE = "in_force", "In force"
-        DRAFT = "draft", "Draft"
-        SUPERSEDED = "superseded", "Superseded"
-        REPEALED = "repealed", "Repealed"
+        IN_FORCE = "in_force", _("In force")
+        DRAFT = "draft", _("Draft")
+        SUPERSEDED = "superseded", _("Superseded")
+        REPEALED = "repealed", _("Repealed")
 
     country = models.ForeignKey(
         Country,
@@ -246,15 +247,15 @@ class ThresholdValue(models.Model):
         GROUNDWATER = "groundwater", "Groundwater protection"
 
     class Texture(models.TextChoices):
-        SAND = "sand", "Sandy soils"
-        LOAM_SILT = "loam_silt", "Loamy or silty soils"
-        LOAM = "loam", "Loamy soils"
-        SILT = "silt", "Silty soils"
-        CLAY = "clay", "Clayey soils"
-        ORGANIC = "organic", "Organic (peat) soils"
+        SAND = "sand", _("Sandy soils")
+        LOAM_SILT = "loam_silt", _("Loamy or silty soils")
+        LOAM = "loam", _("Loamy soils")
+        SILT = "silt", _("Silty soils")
+        CLAY = "clay", _("Clayey soils")
+        ORGANIC = "organic", _("Organic (peat) soils")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
+        DRAFT = "draft", _("Draft")
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
