@@ -1,0 +1,189 @@
+"""Harmonised standard operating procedures (SOPs) for measuring soil pollutants, the laboratories
+that develop and use them, and the trainings that spread them (the action plan's second priority)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from reference.models import Country, ExtractionMethod, Pollutant
+
+
+class Laboratory(models.Model):
+    """A soil laboratory. Contact details are for curators only."""
+
+    name = models.CharField(max_length=300)
+    institution = models.CharField(max_length=300, blank=True)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="laboratories")
+    glosolan_member = models.BooleanField("GLOSOLAN member", default=False)
+    works_with_gsp = models.BooleanField(
+        "works with the GSP", default=True, help_text="Counted in the SOP awareness indicator."
+    )
+    accreditation = models.CharField(max_length=300, blank=True, help_text="e.g. ISO/IEC 17025, with the body.")
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=50, blank=True)
+    is_demo = models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country__name", "name"]
+        verbose_name_plural = "laboratories"
+        constraints = [
+            models.UniqueConstraint(fields=["country", "name"], name="laboratory_name_unique_per_country"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.iso3})"
+
+    @property
+    def region(self) -> str:
+        return self.country.m49_region
+
+
+class Sop(models.Model):
+    """A harmonised standard operating procedure."""
+
+    class AnalyteGroup(models.TextChoices):
+        BIOAVAILABLE_METALS = "bioavailable_metals", _("Bioavailable heavy metals")
+        TOTAL_METALS = "total_metals", _("Total heavy metals")
+        OBSOLETE_PESTICIDES = "obsolete_pesticides", _("Obsolete pesticides")
+        HHP = "hhp", _("Highly Hazardous Pesticides")
+        OTHER = "other", _("Other")
+
+    class Technique(models.TextChoices):
+        ICP_MS = "icp_ms", "ICP-MS"
+        ICP_OES = "icp_oes", "ICP-OES"
+        AAS = "aas", "AAS"
+        GC_MS = "gc_ms", "GC-MS"
+        LC_MS_MS = "lc_ms_ms", "LC-MS/MS"
+        XRF = "xrf", "XRF"
+        OTHER = "other", _("Other")
+
+    code = models.SlugField(max_length=40, unique=True, help_text="e.g. glosolan-sop-14; used in addresses.")
+    title = models.CharField(max_length=300)
+    scope = models.TextField(blank=True)
+    pollutants = models.ManyToManyField(Pollutant, blank=True, related_name="sops")
+    analyte_group = models.CharField(max_length=30, choices=AnalyteGroup.choices)
+    technique = models.CharField(max_length=20, choices=Technique.choices)
+    extraction = models.ForeignKey(
+        ExtractionMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="sops"
+    )
+    languages = models.CharField(max_length=60, blank=True, help_text="ISO 639-1 codes, comma-separated: en,fr,es.")
+    developed_by = models.ManyToManyField(Laboratory, blank=True, related_name="developed_sops")
+    is_demo = models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")
+    history = HistoricalRecords(m2m_fields=[pollutants])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "SOP"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+    def clean(self):
+        codes = [code.strip() for code in self.languages.split(",") if code.strip()]
+        bad = [code for code in codes if len(code) != 2 or not code.isalpha() or not code.islower()]
+        if bad:
+            raise ValidationError({"languages": f"Not ISO 639-1 codes: {', '.join(bad)} (use e.g. en,fr,es)."})
+        self.languages = ",".join(codes)
+
+
+class SopVersion(models.Model):
+    """One version of an SOP's document. Publishing one supersedes the version published before."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        UNDER_REVIEW = "under_review", _("Under review")
+        PUBLISHED = "published", _("Published")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=20, help_text="e.g. 1.0, 2.1")
+    date = models.DateField()
+    change_summary = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    file = models.FileField(upload_to="sops/%Y/", help_text="PDF or DOCX.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sop", "-date", "-id"]
+        permissions = [("publish_sopversion", "Can publish SOP versions")]
+        constraints = [
+            models.UniqueConstraint(fields=["sop", "version"], name="sop_version_unique"),
+            models.UniqueConstraint(
+                fields=["sop"], condition=models.Q(status="published"), name="one_published_version_per_sop"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sop.code} v{self.version}"
+
+
+class TrainingEvent(models.Model):
+    """A webinar, workshop or in-person training on the SOPs."""
+
+    class Kind(models.TextChoices):
+        WEBINAR = "webinar", _("Webinar")
+        WORKSHOP = "workshop", _("Workshop")
+        IN_PERSON = "in_person", _("In-person training")
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    date = models.DateField()
+    region = models.CharField(
+        max_length=20, choices=Country.M49Region.choices, blank=True, help_text="Blank for a global event."
+    )
+    sops = models.ManyToManyField(Sop, related_name="trainings")
+    attendees = models.ManyToManyField(Laboratory, blank=True, related_name="trainings")
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.date})"
+
+
+class Engagement(models.Model):
+    """What a laboratory has done with an SOP, when, and how we know."""
+
+    class Level(models.TextChoices):
+        DEVELOPED = "developed", _("Involved in developing it")
+        PROFICIENCY_TEST = "proficiency_test", _("Took part in a proficiency test or trial")
+        AWARE = "aware", _("Aware of how to use it")
+        IMPLEMENTED = "implemented", _("Implemented it")
+
+    class Source(models.TextChoices):
+        SURVEY = "survey", _("Survey answer")
+        TRAINING = "training", _("Training attendance")
+        CURATOR = "curator", _("Curator entry")
+
+    # Every level above "aware" implies awareness.
+    AWARE_LEVELS = (Level.AWARE, Level.IMPLEMENTED, Level.DEVELOPED, Level.PROFICIENCY_TEST)
+
+    laboratory = models.ForeignKey(Laboratory, on_delete=models.CASCADE, related_name="engagements")
+    sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="engagements")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    date = models.DateField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    training = models.ForeignKey(TrainingEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["laboratory", "sop", "level", "date", "source"], name="engagement_unique_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.laboratory} · {self.sop.code} · {self.get_level_display()}"

@@ -1,0 +1,156 @@
+"""The action plan's indicators, computed live from the data, for any date (so they have a trend)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from reference.models import Country
+from sops.models import Engagement, Laboratory
+from surveys.models import Answer, SurveyResponse
+
+REGIONS = [region for region, _label in Country.M49Region.choices]
+
+
+@dataclass
+class Kpi:
+    code: str
+    title: str
+    value: float
+    target: float
+    unit: str  # "%" or "" (a count)
+    numerator: int
+    denominator: int | None
+    how: str
+    trend: list[tuple[datetime.date, float]] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.target
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def sop_awareness(as_of: datetime.date) -> tuple[int, int]:
+    """(laboratories working with the GSP aware of how to use the SOPs, all such laboratories)."""
+    laboratories = Laboratory.objects.filter(works_with_gsp=True)
+    aware = laboratories.filter(engagements__level__in=Engagement.AWARE_LEVELS, engagements__date__lte=as_of).distinct()
+    return aware.count(), laboratories.count()
+
+
+def regions_developing(as_of: datetime.date) -> list[str]:
+    """The UN M49 regions with at least one laboratory involved in developing an SOP."""
+    involved = Laboratory.objects.filter(
+        engagements__level=Engagement.Level.DEVELOPED, engagements__date__lte=as_of
+    ).values_list("country__m49_region", flat=True)
+    return sorted({region for region in involved if region})
+
+
+def _latest_answers(as_of: datetime.date) -> dict[int, SurveyResponse]:
+    """Each country's most recent response submitted by `as_of` (drafts say nothing yet)."""
+    moment = datetime.datetime.combine(as_of, datetime.time.max, tzinfo=datetime.UTC)
+    answered = (
+        SurveyResponse.objects.exclude(status=SurveyResponse.Status.DRAFT)
+        .filter(submitted_at__lte=moment)
+        .order_by("edition__year", "submitted_at")
+    )
+    return {response.country_id: response for response in answered}
+
+
+def countries_in_discussions(as_of: datetime.date) -> tuple[list[Country], int]:
+    """(countries whose latest response says they take part in the international discussions on
+    thresholds, UN member states)."""
+    latest = _latest_answers(as_of)
+    ids = [country_id for country_id, item in latest.items() if item.in_international_discussions == Answer.YES]
+    members = Country.objects.filter(un_member=True).count()
+    return list(Country.objects.filter(pk__in=ids).order_by("name")), members
+
+
+def countries_working_towards_adoption(as_of: datetime.date) -> list[Country]:
+    latest = _latest_answers(as_of)
+    ids = [country_id for country_id, item in latest.items() if item.working_towards_adoption == Answer.YES]
+    return list(Country.objects.filter(pk__in=ids).order_by("name"))
+
+
+def trend_dates(today: datetime.date, quarters: int = 8) -> list[datetime.date]:
+    """Quarter ends over the last two years, and today."""
+    dates = []
+    year, quarter = today.year, (today.month - 1) // 3
+    for _ in range(quarters):
+        if quarter == 0:
+            year, quarter = year - 1, 4
+        month = quarter * 3
+        end = datetime.date(year, month, 1) + datetime.timedelta(days=31)
+        dates.append(end.replace(day=1) - datetime.timedelta(days=1))
+        quarter -= 1
+    return sorted(dates) + [today]
+
+
+def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
+    """The four indicators of the INSOP action plan, each with its trend."""
+    today = today or timezone.localdate()
+    dates = trend_dates(today)
+
+    aware, labs = sop_awareness(today)
+    regions = regions_developing(today)
+    discussing, members = countries_in_discussions(today)
+    adopting = countries_working_towards_adoption(today)
+    return [
+        Kpi(
+            "sop_awareness",
+            "Laboratories working with the GSP aware of how to use the harmonised SOPs",
+            _share(aware, labs),
+            80,
+            "%",
+            aware,
+            labs,
+            "Laboratories marked as working with the GSP that have, by the date, any engagement with an SOP at "
+            "'aware' or above (aware, implemented, proficiency test, developed), from surveys, trainings "
+            "or curators, divided by all those laboratories.",
+            [(day, _share(*sop_awareness(day))) for day in dates],
+        ),
+        Kpi(
+            "regions_developing",
+            "Regions with at least one laboratory involved in developing harmonised SOPs",
+            len(regions),
+            len(REGIONS),
+            "",
+            len(regions),
+            len(REGIONS),
+            "UN M49 regions (Africa, Americas, Asia, Europe, Oceania) with a laboratory recorded as involved "
+            "in developing an SOP by the date.",
+            [(day, len(regions_developing(day))) for day in dates],
+            detail=[f"missing: {', '.join(sorted(set(REGIONS) - set(regions))) or 'none'}"],
+        ),
+        Kpi(
+            "countries_in_discussions",
+            "Countries involved in the discussions on threshold values",
+            _share(len(discussing), members),
+            50,
+            "%",
+            len(discussing),
+            members,
+            "Countries whose latest submitted survey response says they take part in the international "
+            "discussions on soil-pollutant thresholds, divided by the UN member states.",
+            [(day, _share(len(countries_in_discussions(day)[0]), members)) for day in dates],
+            detail=[country.name for country in discussing],
+        ),
+        Kpi(
+            "countries_working_towards_adoption",
+            "Countries working towards adopting threshold values in national regulation",
+            len(adopting),
+            1,
+            "",
+            len(adopting),
+            None,
+            "Countries whose latest submitted survey response says they are working towards adopting (more) "
+            "threshold values.",
+            [(day, len(countries_working_towards_adoption(day))) for day in dates],
+            detail=[country.name for country in adopting],
+        ),
+    ]

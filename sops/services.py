@@ -1,0 +1,52 @@
+"""Writes for SOPs: publishing a version (which supersedes the previous one) and recording a
+training's attendance (which records the attendees' awareness of the SOPs it covered)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sops.models import Engagement, Laboratory, SopVersion, TrainingEvent
+
+PUBLISH_PERMISSION = "sops.publish_sopversion"
+
+
+@transaction.atomic
+def sop_version_publish(*, version: SopVersion, user) -> SopVersion:
+    """Publish a version; the SOP's previously published version becomes superseded (and stays
+    downloadable). Only curators publish."""
+    if not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("Publishing an SOP version needs the permission to publish (Curators have it).")
+    version = SopVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == SopVersion.Status.PUBLISHED:
+        return version
+    if version.status == SopVersion.Status.SUPERSEDED:
+        raise ValidationError(f"{version} was superseded; publish a newer version instead.")
+    SopVersion.objects.filter(sop=version.sop, status=SopVersion.Status.PUBLISHED).update(
+        status=SopVersion.Status.SUPERSEDED
+    )
+    version.status, version.published_at = SopVersion.Status.PUBLISHED, timezone.now()
+    version._history_user = user
+    version.save(update_fields=["status", "published_at"])
+    return version
+
+
+@transaction.atomic
+def training_record_attendance(*, training: TrainingEvent, laboratories: list[Laboratory]) -> int:
+    """Add attendees; each becomes aware of every SOP the training covered, on the training's date.
+    Returns how many engagements were added (attending twice adds nothing)."""
+    training.attendees.add(*laboratories)
+    added = 0
+    for laboratory in laboratories:
+        for sop in training.sops.all():
+            _, created = Engagement.objects.get_or_create(
+                laboratory=laboratory,
+                sop=sop,
+                level=Engagement.Level.AWARE,
+                date=training.date,
+                source=Engagement.Source.TRAINING,
+                defaults={"training": training},
+            )
+            added += created
+    return added
