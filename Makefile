@@ -47,6 +47,7 @@ reference: migrate
 seed: reference
 	$(MANAGE) load_seed
 	$(MANAGE) load_demo_accounts
+	$(MANAGE) load_demo_sops
 
 run: seed
 	$(MANAGE) runserver $(HOST):$(PORT)

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from reference import api as reference_api
+from sops import api as sops_api
 from surveys import api as surveys_api
 from thresholds import api as thresholds_api
 
@@ -16,3 +17,5 @@ router.register("land-uses", reference_api.LandUseClassViewSet, basename="land-u
 router.register("tiers", reference_api.TierViewSet, basename="tier")
 router.register("extraction-methods", reference_api.ExtractionMethodViewSet, basename="extraction-method")
 router.register("survey-responses", surveys_api.SurveyResponseViewSet, basename="survey-response")
+router.register("sops", sops_api.SopViewSet, basename="sop")
+router.register("laboratories", sops_api.LaboratoryViewSet, basename="laboratory")

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 
 from insop_portal.api import router
+from sops.api import KpiView
 
 admin.site.site_header = "INSOP portal: curators"
 admin.site.site_title = "INSOP curators"
@@ -11,6 +12,7 @@ admin.site.site_title = "INSOP curators"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/stats/kpis/", KpiView.as_view(), name="api-kpis"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("surveys.urls")),
+    path("", include("sops.urls")),
     path("", include("thresholds.urls")),
 ]
 

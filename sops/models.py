@@ -3,6 +3,8 @@ that develop and use them, and the trainings that spread them (the action plan's
 
 from __future__ import annotations
 
+import zipfile
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -92,6 +94,29 @@ class Sop(models.Model):
         self.languages = ",".join(codes)
 
 
+def validate_sop_document(upload) -> None:
+    """A PDF or a DOCX, by its content and not its name, under SURVEY_UPLOAD_MAX_BYTES."""
+    limit = settings.SURVEY_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(f"The file is {upload.size / 2**20:.1f} MB; the limit is {limit // 2**20} MB.")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    name = upload.name.lower()
+    if name.endswith(".pdf") and head.startswith(b"%PDF-"):
+        return
+    if name.endswith(".docx") and head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return
+        except zipfile.BadZipFile:
+            pass
+        finally:
+            upload.seek(0)
+    raise ValidationError("An SOP document must be a PDF or a Word (.docx) file; this file is neither.")
+
+
 class SopVersion(models.Model):
     """One version of an SOP's document. Publishing one supersedes the version published before."""
 
@@ -106,7 +131,7 @@ class SopVersion(models.Model):
     date = models.DateField()
     change_summary = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    file = models.FileField(upload_to="sops/%Y/", help_text="PDF or DOCX.")
+    file = models.FileField(upload_to="sops/%Y/", validators=[validate_sop_document], help_text="PDF or DOCX.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -154,3 +154,18 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
             detail=[country.name for country in adopting],
         ),
     ]
+
+
+def measuring_sops() -> tuple[dict[int, str], set[int]]:
+    """What the SOPs with a published version measure: (extraction method id -> an SOP's code,
+    ids of the pollutants some SOP covers). Read once per page or API list."""
+    from sops.models import Sop
+
+    published = Sop.objects.filter(versions__status="published")
+    by_extraction: dict[int, str] = {}
+    for extraction_id, code in (
+        published.filter(extraction__isnull=False).order_by("code").values_list("extraction_id", "code")
+    ):
+        by_extraction.setdefault(extraction_id, code)
+    pollutants = set(published.values_list("pollutants", flat=True)) - {None}
+    return by_extraction, pollutants

@@ -51,6 +51,7 @@ THRESHOLD = OpenApiExample(
         "instrument": GB_15618,
         "source_url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC10338313/table/tbl1",
         "provenance": None,
+        "how_to_measure": None,
         "status": "published",
         "verification": "unverified",
         "updated_at": "2026-11-24T00:36:32.893609Z",

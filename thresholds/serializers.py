@@ -69,6 +69,12 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
     tier = serializers.CharField(source="tier.code")
     conditions = ConditionsSerializer(source="*")
     instrument = InstrumentBriefSerializer()
+    how_to_measure = serializers.SerializerMethodField(
+        help_text=(
+            "Where to find how to measure it: the harmonised SOP (with a published version) for the value's "
+            "extraction method, else the SOPs covering its pollutant, else null."
+        )
+    )
     provenance = ProvenanceSerializer(
         source="from_survey",
         allow_null=True,
@@ -98,10 +104,28 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
             "instrument",
             "source_url",
             "provenance",
+            "how_to_measure",
             "status",
             "verification",
             "updated_at",
         ]
+
+    def get_how_to_measure(self, value) -> str | None:
+        """The SOP for the value's extraction method; else the SOPs covering its pollutant; else null."""
+        from sops.selectors import measuring_sops
+
+        if "measuring_sops" not in self.context:  # read once for a whole list
+            self.context["measuring_sops"] = measuring_sops()
+        by_extraction, pollutants = self.context["measuring_sops"]
+        code = by_extraction.get(value.extraction_id)
+        if code:
+            path = f"/api/v1/sops/{code}/"
+        elif value.pollutant_id in pollutants:
+            path = f"/api/v1/sops/?pollutants__slug={value.pollutant.slug}"
+        else:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 @extend_schema_serializer(examples=[api_examples.INSTRUMENT])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from reference.localisation import collation_key
 from reference.models import Country, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
+from sops.selectors import measuring_sops
 from thresholds.charts import comparison_chart, comparison_summary
 from thresholds.filters import ANY_LAND_USE, ThresholdFilter
 from thresholds.selectors import (
@@ -235,9 +236,14 @@ def _downloads(params: dict) -> dict[str, str]:
 
 
 def _with_words(values):
+    """The rows with their conditions in words and how to measure them: the SOP for their extraction
+    method, or else whether SOPs cover their pollutant."""
     rows = list(values)
+    by_extraction, pollutants = measuring_sops() if rows else ({}, set())
     for row in rows:
         row.words = conditions_in_words(row)
+        row.sop_code = by_extraction.get(row.extraction_id)
+        row.sops_for_pollutant = row.pollutant_id in pollutants
     return rows
 
 

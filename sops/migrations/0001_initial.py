@@ -7,213 +7,516 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reference', '0003_updated_at'),
+        ("reference", "0003_updated_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalLaboratory',
+            name="HistoricalLaboratory",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('institution', models.CharField(blank=True, max_length=300)),
-                ('glosolan_member', models.BooleanField(default=False, verbose_name='GLOSOLAN member')),
-                ('works_with_gsp', models.BooleanField(default=True, help_text='Counted in the SOP awareness indicator.', verbose_name='works with the GSP')),
-                ('accreditation', models.CharField(blank=True, help_text='e.g. ISO/IEC 17025, with the body.', max_length=300)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('contact_phone', models.CharField(blank=True, max_length=50)),
-                ('is_demo', models.BooleanField(default=False, help_text='Demonstration data for a local try-out.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.country')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(max_length=300)),
+                ("institution", models.CharField(blank=True, max_length=300)),
+                ("glosolan_member", models.BooleanField(default=False, verbose_name="GLOSOLAN member")),
+                (
+                    "works_with_gsp",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Counted in the SOP awareness indicator.",
+                        verbose_name="works with the GSP",
+                    ),
+                ),
+                (
+                    "accreditation",
+                    models.CharField(blank=True, help_text="e.g. ISO/IEC 17025, with the body.", max_length=300),
+                ),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("contact_phone", models.CharField(blank=True, max_length=50)),
+                ("is_demo", models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reference.country",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical laboratory',
-                'verbose_name_plural': 'historical laboratories',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical laboratory",
+                "verbose_name_plural": "historical laboratories",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSop',
+            name="HistoricalSop",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(help_text='e.g. glosolan-sop-14; used in addresses.', max_length=40)),
-                ('title', models.CharField(max_length=300)),
-                ('scope', models.TextField(blank=True)),
-                ('analyte_group', models.CharField(choices=[('bioavailable_metals', 'Bioavailable heavy metals'), ('total_metals', 'Total heavy metals'), ('obsolete_pesticides', 'Obsolete pesticides'), ('hhp', 'Highly Hazardous Pesticides'), ('other', 'Other')], max_length=30)),
-                ('technique', models.CharField(choices=[('icp_ms', 'ICP-MS'), ('icp_oes', 'ICP-OES'), ('aas', 'AAS'), ('gc_ms', 'GC-MS'), ('lc_ms_ms', 'LC-MS/MS'), ('xrf', 'XRF'), ('other', 'Other')], max_length=20)),
-                ('languages', models.CharField(blank=True, help_text='ISO 639-1 codes, comma-separated: en,fr,es.', max_length=60)),
-                ('is_demo', models.BooleanField(default=False, help_text='Demonstration data for a local try-out.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('extraction', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.extractionmethod')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("code", models.SlugField(help_text="e.g. glosolan-sop-14; used in addresses.", max_length=40)),
+                ("title", models.CharField(max_length=300)),
+                ("scope", models.TextField(blank=True)),
+                (
+                    "analyte_group",
+                    models.CharField(
+                        choices=[
+                            ("bioavailable_metals", "Bioavailable heavy metals"),
+                            ("total_metals", "Total heavy metals"),
+                            ("obsolete_pesticides", "Obsolete pesticides"),
+                            ("hhp", "Highly Hazardous Pesticides"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "technique",
+                    models.CharField(
+                        choices=[
+                            ("icp_ms", "ICP-MS"),
+                            ("icp_oes", "ICP-OES"),
+                            ("aas", "AAS"),
+                            ("gc_ms", "GC-MS"),
+                            ("lc_ms_ms", "LC-MS/MS"),
+                            ("xrf", "XRF"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "languages",
+                    models.CharField(
+                        blank=True, help_text="ISO 639-1 codes, comma-separated: en,fr,es.", max_length=60
+                    ),
+                ),
+                ("is_demo", models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "extraction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reference.extractionmethod",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical SOP',
-                'verbose_name_plural': 'historical SOPs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical SOP",
+                "verbose_name_plural": "historical SOPs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Laboratory',
+            name="Laboratory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('institution', models.CharField(blank=True, max_length=300)),
-                ('glosolan_member', models.BooleanField(default=False, verbose_name='GLOSOLAN member')),
-                ('works_with_gsp', models.BooleanField(default=True, help_text='Counted in the SOP awareness indicator.', verbose_name='works with the GSP')),
-                ('accreditation', models.CharField(blank=True, help_text='e.g. ISO/IEC 17025, with the body.', max_length=300)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('contact_phone', models.CharField(blank=True, max_length=50)),
-                ('is_demo', models.BooleanField(default=False, help_text='Demonstration data for a local try-out.')),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='laboratories', to='reference.country')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=300)),
+                ("institution", models.CharField(blank=True, max_length=300)),
+                ("glosolan_member", models.BooleanField(default=False, verbose_name="GLOSOLAN member")),
+                (
+                    "works_with_gsp",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Counted in the SOP awareness indicator.",
+                        verbose_name="works with the GSP",
+                    ),
+                ),
+                (
+                    "accreditation",
+                    models.CharField(blank=True, help_text="e.g. ISO/IEC 17025, with the body.", max_length=300),
+                ),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("contact_phone", models.CharField(blank=True, max_length=50)),
+                ("is_demo", models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="laboratories", to="reference.country"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'laboratories',
-                'ordering': ['country__name', 'name'],
+                "verbose_name_plural": "laboratories",
+                "ordering": ["country__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Sop',
+            name="Sop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='e.g. glosolan-sop-14; used in addresses.', max_length=40, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('scope', models.TextField(blank=True)),
-                ('analyte_group', models.CharField(choices=[('bioavailable_metals', 'Bioavailable heavy metals'), ('total_metals', 'Total heavy metals'), ('obsolete_pesticides', 'Obsolete pesticides'), ('hhp', 'Highly Hazardous Pesticides'), ('other', 'Other')], max_length=30)),
-                ('technique', models.CharField(choices=[('icp_ms', 'ICP-MS'), ('icp_oes', 'ICP-OES'), ('aas', 'AAS'), ('gc_ms', 'GC-MS'), ('lc_ms_ms', 'LC-MS/MS'), ('xrf', 'XRF'), ('other', 'Other')], max_length=20)),
-                ('languages', models.CharField(blank=True, help_text='ISO 639-1 codes, comma-separated: en,fr,es.', max_length=60)),
-                ('is_demo', models.BooleanField(default=False, help_text='Demonstration data for a local try-out.')),
-                ('developed_by', models.ManyToManyField(blank=True, related_name='developed_sops', to='sops.laboratory')),
-                ('extraction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sops', to='reference.extractionmethod')),
-                ('pollutants', models.ManyToManyField(blank=True, related_name='sops', to='reference.pollutant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.SlugField(help_text="e.g. glosolan-sop-14; used in addresses.", max_length=40, unique=True),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("scope", models.TextField(blank=True)),
+                (
+                    "analyte_group",
+                    models.CharField(
+                        choices=[
+                            ("bioavailable_metals", "Bioavailable heavy metals"),
+                            ("total_metals", "Total heavy metals"),
+                            ("obsolete_pesticides", "Obsolete pesticides"),
+                            ("hhp", "Highly Hazardous Pesticides"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "technique",
+                    models.CharField(
+                        choices=[
+                            ("icp_ms", "ICP-MS"),
+                            ("icp_oes", "ICP-OES"),
+                            ("aas", "AAS"),
+                            ("gc_ms", "GC-MS"),
+                            ("lc_ms_ms", "LC-MS/MS"),
+                            ("xrf", "XRF"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "languages",
+                    models.CharField(
+                        blank=True, help_text="ISO 639-1 codes, comma-separated: en,fr,es.", max_length=60
+                    ),
+                ),
+                ("is_demo", models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")),
+                (
+                    "developed_by",
+                    models.ManyToManyField(blank=True, related_name="developed_sops", to="sops.laboratory"),
+                ),
+                (
+                    "extraction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sops",
+                        to="reference.extractionmethod",
+                    ),
+                ),
+                ("pollutants", models.ManyToManyField(blank=True, related_name="sops", to="reference.pollutant")),
             ],
             options={
-                'verbose_name': 'SOP',
-                'ordering': ['code'],
+                "verbose_name": "SOP",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSopVersion',
+            name="HistoricalSopVersion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.CharField(help_text='e.g. 1.0, 2.1', max_length=20)),
-                ('date', models.DateField()),
-                ('change_summary', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('under_review', 'Under review'), ('published', 'Published'), ('superseded', 'Superseded')], default='draft', max_length=20)),
-                ('file', models.TextField(help_text='PDF or DOCX.', max_length=100)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sop', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sops.sop')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("version", models.CharField(help_text="e.g. 1.0, 2.1", max_length=20)),
+                ("date", models.DateField()),
+                ("change_summary", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("under_review", "Under review"),
+                            ("published", "Published"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("file", models.TextField(help_text="PDF or DOCX.", max_length=100)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sop",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sops.sop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical sop version',
-                'verbose_name_plural': 'historical sop versions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical sop version",
+                "verbose_name_plural": "historical sop versions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSop_pollutants',
+            name="HistoricalSop_pollutants",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='sops.historicalsop')),
-                ('pollutant', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reference.pollutant')),
-                ('sop', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sops.sop')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to="sops.historicalsop"
+                    ),
+                ),
+                (
+                    "pollutant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reference.pollutant",
+                    ),
+                ),
+                (
+                    "sop",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="sops.sop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalSop_pollutants',
+                "verbose_name": "HistoricalSop_pollutants",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SopVersion',
+            name="SopVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='e.g. 1.0, 2.1', max_length=20)),
-                ('date', models.DateField()),
-                ('change_summary', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('under_review', 'Under review'), ('published', 'Published'), ('superseded', 'Superseded')], default='draft', max_length=20)),
-                ('file', models.FileField(help_text='PDF or DOCX.', upload_to='sops/%Y/')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='sops.sop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.CharField(help_text="e.g. 1.0, 2.1", max_length=20)),
+                ("date", models.DateField()),
+                ("change_summary", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("under_review", "Under review"),
+                            ("published", "Published"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("file", models.FileField(help_text="PDF or DOCX.", upload_to="sops/%Y/")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="sops.sop"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sop', '-date', '-id'],
-                'permissions': [('publish_sopversion', 'Can publish SOP versions')],
+                "ordering": ["sop", "-date", "-id"],
+                "permissions": [("publish_sopversion", "Can publish SOP versions")],
             },
         ),
         migrations.CreateModel(
-            name='TrainingEvent',
+            name="TrainingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('webinar', 'Webinar'), ('workshop', 'Workshop'), ('in_person', 'In-person training')], max_length=20)),
-                ('date', models.DateField()),
-                ('region', models.CharField(blank=True, choices=[('Africa', 'Africa'), ('Americas', 'Americas'), ('Asia', 'Asia'), ('Europe', 'Europe'), ('Oceania', 'Oceania')], help_text='Blank for a global event.', max_length=20)),
-                ('is_demo', models.BooleanField(default=False)),
-                ('attendees', models.ManyToManyField(blank=True, related_name='trainings', to='sops.laboratory')),
-                ('sops', models.ManyToManyField(related_name='trainings', to='sops.sop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("webinar", "Webinar"), ("workshop", "Workshop"), ("in_person", "In-person training")],
+                        max_length=20,
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("Africa", "Africa"),
+                            ("Americas", "Americas"),
+                            ("Asia", "Asia"),
+                            ("Europe", "Europe"),
+                            ("Oceania", "Oceania"),
+                        ],
+                        help_text="Blank for a global event.",
+                        max_length=20,
+                    ),
+                ),
+                ("is_demo", models.BooleanField(default=False)),
+                ("attendees", models.ManyToManyField(blank=True, related_name="trainings", to="sops.laboratory")),
+                ("sops", models.ManyToManyField(related_name="trainings", to="sops.sop")),
             ],
             options={
-                'ordering': ['-date'],
+                "ordering": ["-date"],
             },
         ),
         migrations.CreateModel(
-            name='Engagement',
+            name="Engagement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('developed', 'Involved in developing it'), ('proficiency_test', 'Took part in a proficiency test or trial'), ('aware', 'Aware of how to use it'), ('implemented', 'Implemented it')], max_length=20)),
-                ('date', models.DateField()),
-                ('source', models.CharField(choices=[('survey', 'Survey answer'), ('training', 'Training attendance'), ('curator', 'Curator entry')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('laboratory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='engagements', to='sops.laboratory')),
-                ('sop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='engagements', to='sops.sop')),
-                ('training', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sops.trainingevent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("developed", "Involved in developing it"),
+                            ("proficiency_test", "Took part in a proficiency test or trial"),
+                            ("aware", "Aware of how to use it"),
+                            ("implemented", "Implemented it"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("survey", "Survey answer"),
+                            ("training", "Training attendance"),
+                            ("curator", "Curator entry"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "laboratory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="engagements", to="sops.laboratory"
+                    ),
+                ),
+                (
+                    "sop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="engagements", to="sops.sop"
+                    ),
+                ),
+                (
+                    "training",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sops.trainingevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date'],
+                "ordering": ["-date"],
             },
         ),
         migrations.AddConstraint(
-            model_name='laboratory',
-            constraint=models.UniqueConstraint(fields=('country', 'name'), name='laboratory_name_unique_per_country'),
+            model_name="laboratory",
+            constraint=models.UniqueConstraint(fields=("country", "name"), name="laboratory_name_unique_per_country"),
         ),
         migrations.AddConstraint(
-            model_name='sopversion',
-            constraint=models.UniqueConstraint(fields=('sop', 'version'), name='sop_version_unique'),
+            model_name="sopversion",
+            constraint=models.UniqueConstraint(fields=("sop", "version"), name="sop_version_unique"),
         ),
         migrations.AddConstraint(
-            model_name='sopversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('sop',), name='one_published_version_per_sop'),
+            model_name="sopversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")), fields=("sop",), name="one_published_version_per_sop"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='engagement',
-            constraint=models.UniqueConstraint(fields=('laboratory', 'sop', 'level', 'date', 'source'), name='engagement_unique_per_day'),
+            model_name="engagement",
+            constraint=models.UniqueConstraint(
+                fields=("laboratory", "sop", "level", "date", "source"), name="engagement_unique_per_day"
+            ),
         ),
     ]

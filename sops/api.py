@@ -1,0 +1,43 @@
+"""SOPs, laboratories and the indicators over the API. Laboratory contacts are for curators only."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sops.models import Laboratory, Sop, SopVersion
+from sops.selectors import kpis
+from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
+
+
+class SopViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SopSerializer
+    lookup_field = "code"
+    filterset_fields = ["analyte_group", "technique", "extraction__code", "pollutants__slug"]
+
+    def get_queryset(self):
+        versions = SopVersion.objects.order_by("-date")
+        return (
+            Sop.objects.select_related("extraction")
+            .prefetch_related("pollutants", "developed_by", Prefetch("versions", queryset=versions))
+            .order_by("code")
+            .distinct()
+        )
+
+
+class LaboratoryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Laboratory.objects.select_related("country").order_by("country__name", "name")
+    filterset_fields = ["country__iso3", "country__m49_region", "glosolan_member"]
+
+    def get_serializer_class(self):
+        user = self.request.user
+        return LaboratoryWithContactsSerializer if user.has_perm("sops.view_laboratory") else LaboratorySerializer
+
+
+class KpiView(APIView):
+    """The INSOP action plan's indicators, computed from the data now, with their quarterly trend."""
+
+    @extend_schema(responses=KpiSerializer(many=True), operation_id="stats_kpis")
+    def get(self, request):
+        return Response(KpiSerializer(kpis(), many=True).data)

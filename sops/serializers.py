@@ -1,0 +1,74 @@
+from rest_framework import serializers
+
+from sops.models import Laboratory, Sop, SopVersion
+
+
+class SopVersionSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SopVersion
+        fields = ["version", "date", "status", "change_summary", "published_at", "download"]
+
+    def get_download(self, version) -> str:
+        request = self.context.get("request")
+        path = f"/sops/{version.sop.code}/versions/{version.version}/download/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class SopSerializer(serializers.ModelSerializer):
+    pollutants = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    extraction = serializers.CharField(source="extraction.code", allow_null=True, default=None)
+    languages = serializers.SerializerMethodField()
+    versions = serializers.SerializerMethodField()
+    developed_by = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Sop
+        fields = [
+            "code", "title", "scope", "analyte_group", "technique", "extraction", "pollutants", "languages",
+            "developed_by", "versions", "is_demo",
+        ]  # fmt: skip
+
+    def get_languages(self, sop) -> list[str]:
+        return [code for code in sop.languages.split(",") if code]
+
+    def get_versions(self, sop) -> list[dict]:
+        public = [version for version in sop.versions.all() if version.status in ("published", "superseded")]
+        return SopVersionSerializer(public, many=True, context=self.context).data
+
+
+class LaboratorySerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.iso3")
+    region = serializers.CharField()
+
+    class Meta:
+        model = Laboratory
+        fields = ["id", "name", "institution", "country", "region", "glosolan_member", "accreditation", "is_demo"]
+
+
+class LaboratoryWithContactsSerializer(LaboratorySerializer):
+    class Meta(LaboratorySerializer.Meta):
+        fields = [*LaboratorySerializer.Meta.fields, "contact_name", "contact_email", "contact_phone"]
+
+
+class TrendPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    value = serializers.FloatField()
+
+
+class KpiSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    value = serializers.FloatField()
+    target = serializers.FloatField()
+    unit = serializers.CharField(allow_blank=True, help_text='"%" for a share, blank for a count.')
+    met = serializers.BooleanField()
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField(allow_null=True)
+    how = serializers.CharField(help_text="How the value is computed from the data.")
+    detail = serializers.ListField(child=serializers.CharField())
+    trend = serializers.SerializerMethodField()
+
+    def get_trend(self, kpi) -> list[dict]:
+        return TrendPointSerializer([{"date": day, "value": value} for day, value in kpi.trend], many=True).data

@@ -1,0 +1,106 @@
+"""Public pages: the SOP library, an SOP with its versions, the indicators."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from reference.selectors import pollutant_match
+from sops.charts import trend_chart
+from sops.models import Sop, SopVersion
+from sops.selectors import kpis
+
+PUBLIC_STATUSES = (SopVersion.Status.PUBLISHED, SopVersion.Status.SUPERSEDED)
+
+
+def _visible_versions(user):
+    if user.has_perm("sops.view_sopversion"):
+        return SopVersion.objects.all()
+    return SopVersion.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def sop_list(request):
+    sops = Sop.objects.select_related("extraction").prefetch_related(
+        "pollutants", Prefetch("versions", queryset=_visible_versions(request.user).order_by("-date"))
+    )
+    selected = {name: request.GET.get(name, "") for name in ("pollutant", "analyte_group", "technique", "status")}
+    problems = []
+    labels = {"analyte_group": _("analyte group"), "technique": _("technique"), "status": _("version status")}
+    if selected["pollutant"]:
+        pollutant = pollutant_match(selected["pollutant"])
+        if pollutant is None:
+            problems.append(_("No pollutant is known as %(name)s.") % {"name": selected["pollutant"]})
+            sops = sops.none()
+        else:
+            sops = sops.filter(pollutants=pollutant)
+    for name, choices in (("analyte_group", Sop.AnalyteGroup), ("technique", Sop.Technique)):
+        if selected[name]:
+            if selected[name] not in choices.values:
+                problems.append(_("Unknown %(what)s: %(value)s.") % {"what": labels[name], "value": selected[name]})
+                sops = sops.none()
+            else:
+                sops = sops.filter(**{name: selected[name]})
+    if selected["status"]:
+        if selected["status"] not in SopVersion.Status.values:
+            problems.append(_("Unknown %(what)s: %(value)s.") % {"what": labels["status"], "value": selected["status"]})
+            sops = sops.none()
+        else:
+            sops = sops.filter(Q(versions__status=selected["status"]))
+    return render(
+        request,
+        "sops/sop_list.html",
+        {
+            "sops": sops.order_by("code").distinct(),
+            "selected": selected,
+            "problems": problems,
+            "analyte_groups": Sop.AnalyteGroup.choices,
+            "techniques": Sop.Technique.choices,
+            "statuses": SopVersion.Status.choices,
+        },
+    )
+
+
+def sop_detail(request, code: str):
+    sop = get_object_or_404(
+        Sop.objects.select_related("extraction").prefetch_related("pollutants", "developed_by__country"), code=code
+    )
+    versions = _visible_versions(request.user).filter(sop=sop).order_by("-date")
+    return render(request, "sops/sop_detail.html", {"sop": sop, "versions": versions})
+
+
+def version_download(request, code: str, version: str):
+    found = get_object_or_404(_visible_versions(request.user).select_related("sop"), sop__code=code, version=version)
+    if not found.file:
+        raise Http404
+    extension = os.path.splitext(found.file.name)[1].lower()
+    if extension not in (".pdf", ".docx"):
+        raise Http404
+    # A name made here, never the stored path: no traversal, nothing a browser could misread.
+    filename = f"{slugify(found.sop.code)}-v{slugify(found.version)}{extension}"
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=filename)
+
+
+def kpi_dashboard(request):
+    indicators = kpis()
+    for kpi in indicators:
+        kpi.chart = trend_chart(kpi)
+    return render(request, "sops/kpis.html", {"kpis": indicators})
+
+
+def kpi_csv(request, code: str):
+    kpi = next((item for item in kpis() if item.code == code), None)
+    if kpi is None:
+        raise Http404
+    reply = HttpResponse(content_type="text/csv; charset=utf-8")
+    reply["Content-Disposition"] = f'attachment; filename="insop-kpi-{code}.csv"'
+    writer = csv.writer(reply)
+    writer.writerow(["indicator", "date", "value", "unit", "target"])
+    for day, value in kpi.trend:
+        writer.writerow([kpi.code, day.isoformat(), value, kpi.unit, kpi.target])
+    return reply
