@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from insop_portal.conditional import LastModifiedMixin
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
+from sops.selectors import with_measuring_sops
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument
@@ -191,7 +192,11 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def get_queryset(self):
-        return thresholds_visible_to(self.request.user)
+        values = thresholds_visible_to(self.request.user)
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer is None or renderer.format not in EXPORTS:
+            values = with_measuring_sops(values)  # how_to_measure, in the same query
+        return values
 
     def list(self, request, *args, **kwargs):
         export = request.accepted_renderer.format

@@ -112,15 +112,16 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
 
     def get_how_to_measure(self, value) -> str | None:
         """The SOP for the value's extraction method; else the SOPs covering its pollutant; else null."""
-        from sops.selectors import measuring_sops
+        if hasattr(value, "sop_code"):  # annotated by sops.selectors.with_measuring_sops
+            code, pollutant_has_sop = value.sop_code, value.pollutant_has_sop
+        else:
+            from sops.selectors import measuring_sops
 
-        if "measuring_sops" not in self.context:  # read once for a whole list
-            self.context["measuring_sops"] = measuring_sops()
-        by_extraction, pollutants = self.context["measuring_sops"]
-        code = by_extraction.get(value.extraction_id)
+            by_extraction, pollutants = measuring_sops()
+            code, pollutant_has_sop = by_extraction.get(value.extraction_id), value.pollutant_id in pollutants
         if code:
             path = f"/api/v1/sops/{code}/"
-        elif value.pollutant_id in pollutants:
+        elif pollutant_has_sop:
             path = f"/api/v1/sops/?pollutants__slug={value.pollutant.slug}"
         else:
             return None
