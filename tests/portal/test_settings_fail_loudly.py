@@ -103,3 +103,25 @@ def test_cache_url_selects_redis_and_defaults_to_memory():
     assert memory.stdout.strip().endswith("django.core.cache.backends.locmem.LocMemCache"), memory.stderr
     bad = run_django("insop_portal.settings.local", SECRET_KEY=GOOD_KEY, CACHE_URL="memcache-ish://nowhere")
     assert bad.returncode != 0 and "cache" in bad.stderr.lower()
+
+
+def test_uploaded_files_go_to_an_s3_bucket_when_one_is_named():
+    shown = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__module__, s.bucket_name if hasattr(s, 'bucket_name') else s.location)"
+    )
+    bucket = run_django(
+        "insop_portal.settings.local",
+        "shell",
+        "-c",
+        shown,
+        SECRET_KEY=GOOD_KEY,
+        S3_BUCKET="insop-media",
+        S3_ENDPOINT_URL="http://127.0.0.1:9000",
+        S3_ACCESS_KEY_ID="key",
+        S3_SECRET_ACCESS_KEY="secret",
+    )
+    assert bucket.returncode == 0, bucket.stderr
+    assert bucket.stdout.split()[-2:] == ["storages.backends.s3", "insop-media"]
+    local = run_django("insop_portal.settings.local", "shell", "-c", shown, SECRET_KEY=GOOD_KEY)
+    assert local.stdout.split()[-2] == "django.core.files.storage.filesystem", local.stderr
