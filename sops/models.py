@@ -195,7 +195,14 @@ class Engagement(models.Model):
     AWARE_LEVELS = (Level.AWARE, Level.IMPLEMENTED, Level.DEVELOPED, Level.PROFICIENCY_TEST)
 
     laboratory = models.ForeignKey(Laboratory, on_delete=models.CASCADE, related_name="engagements")
-    sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="engagements")
+    sop = models.ForeignKey(
+        Sop,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="engagements",
+        help_text="Blank: the harmonised SOPs in general (as the survey asks about them).",
+    )
     level = models.CharField(max_length=20, choices=Level.choices)
     date = models.DateField()
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -211,4 +218,4 @@ class Engagement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.laboratory} · {self.sop.code} · {self.get_level_display()}"
+        return f"{self.laboratory} · {self.sop.code if self.sop else 'SOPs'} · {self.get_level_display()}"

@@ -50,3 +50,30 @@ def training_record_attendance(*, training: TrainingEvent, laboratories: list[La
             )
             added += created
     return added
+
+
+@transaction.atomic
+def laboratories_from_survey(*, response) -> int:
+    """Record the laboratories an accepted survey response names (section E) and what they know of
+    the harmonised SOPs, dated on acceptance with the survey as source. Returns engagements added."""
+    day = timezone.localdate(response.accepted_at) if response.accepted_at else timezone.localdate()
+    added = 0
+    for answer in response.laboratories.all():
+        laboratory, _ = Laboratory.objects.get_or_create(
+            country=response.country,
+            name=answer.name,
+            defaults={"glosolan_member": answer.in_glosolan == "yes"},
+        )
+        levels = [Engagement.Level.AWARE] if answer.knows_sops == "yes" else []
+        levels += [Engagement.Level.IMPLEMENTED] if answer.uses_sops == "yes" else []
+        for level in levels:
+            _, created = Engagement.objects.get_or_create(
+                laboratory=laboratory,
+                sop=None,
+                level=level,
+                date=day,
+                source=Engagement.Source.SURVEY,
+                defaults={"note": f"survey response #{response.pk}"},
+            )
+            added += created
+    return added

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from sops.services import laboratories_from_survey
 from surveys.models import (
     FocalPoint,
     ResponseInstrument,
@@ -320,6 +321,7 @@ def response_accept(*, response: SurveyResponse, user, expected_version: int, va
                 ResponseInstrument.objects.filter(pk=value.instrument_id).update(accepted_instrument=stored.instrument)
                 value.instrument.accepted_instrument_id = stored.instrument_id
         value.save(update_fields=["decision", "accepted_value"])
+    laboratories_from_survey(response=response)  # section E feeds the SOP awareness indicator
     _notify(response, to_curators=False, subject=f"Your survey response was accepted: {response}")
     return counts
 

@@ -133,3 +133,23 @@ def test_publishing_a_version_supersedes_the_previous_one_and_only_curators_publ
     second.refresh_from_db()
     assert (first.status, second.status) == ("superseded", "published") and second.published_at
     assert SopVersion.objects.filter(sop=sop, status="published").count() == 1
+
+
+def test_an_accepted_survey_response_feeds_the_awareness_indicator(curator):
+    from surveys.models import ResponseLaboratory
+    from surveys.services import response_accept
+
+    edition = SurveyEditionFactory()
+    response = SurveyResponse.objects.create(
+        edition=edition, country=Country.objects.get(iso3="KEN"), status="submitted", situation="none",
+        working_towards_adoption="yes",
+    )  # fmt: skip
+    ResponseLaboratory.objects.create(
+        response=response, name="KALRO", knows_sops="yes", uses_sops="no", in_glosolan="yes"
+    )
+    ResponseLaboratory.objects.create(response=response, name="Private lab", knows_sops="no")
+    response_accept(response=response, user=curator, expected_version=response.version)
+    kalro = Laboratory.objects.get(name="KALRO", country__iso3="KEN")
+    assert kalro.glosolan_member and kalro.engagements.get().source == "survey"
+    found = {kpi.code: kpi for kpi in kpis(today=datetime.date.today())}["sop_awareness"]
+    assert (found.numerator, found.denominator) == (1, 2)
