@@ -139,3 +139,20 @@ def test_the_indicator_dashboard_and_api_show_the_four_indicators(client, demo):
     csv_text = client.get("/kpis/sop_awareness.csv").content.decode()
     assert csv_text.splitlines()[0] == "indicator,date,value,unit,target" and len(csv_text.splitlines()) == 10
     assert client.get("/kpis/nothing.csv").status_code == 404
+
+
+def test_curators_keep_sops_in_the_admin_and_publish_there(client, demo, curator):
+    client.force_login(curator)
+    for model in ["sop", "sopversion", "laboratory", "engagement", "trainingevent"]:
+        assert client.get(f"/admin/sops/{model}/").status_code == 200, model
+    sop = Sop.objects.get(code="demo-sop-nh4no3")
+    draft = SopVersion.objects.create(
+        sop=sop, version="2.0", date="2026-11-01", file=SimpleUploadedFile("d.pdf", b"%PDF-1.7")
+    )
+    published = client.post(
+        "/admin/sops/sopversion/", {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert published.status_code == 200
+    assert list(sop.versions.values_list("version", "status")) == [
+        ("2.0", "published"), ("1.1", "superseded"), ("1.0", "superseded"),
+    ]  # fmt: skip
