@@ -183,3 +183,21 @@ def with_measuring_sops(values):
         sop_code=Subquery(published.filter(extraction=OuterRef("extraction")).order_by("code").values("code")[:1]),
         pollutant_has_sop=Exists(published.filter(pollutants=OuterRef("pollutant"))),
     )
+
+
+def database_coverage(countries) -> dict:
+    """What the threshold database covers, from countries carrying their cached `coverage`:
+    countries with heavy-metal values, with pesticide values, and values per region."""
+    with_values = [country for country in countries if country.coverage["values"]]
+    by_region: dict[str, dict[str, int]] = {}
+    for country in with_values:
+        entry = by_region.setdefault(country.m49_region or "", {"countries": 0, "values": 0})
+        entry["countries"] += 1
+        entry["values"] += country.coverage["values"]
+    groups = [country.coverage["values_by_group"] for country in with_values]
+    return {
+        "countries": len(with_values),
+        "metals": sum(1 for group in groups if group.get("metal")),
+        "pesticides": sum(1 for group in groups if group.get("pesticide")),
+        "by_region": sorted(by_region.items()),
+    }

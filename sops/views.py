@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from reference.selectors import pollutant_match
 from sops.charts import trend_chart
 from sops.models import Sop, SopVersion
-from sops.selectors import kpis
+from sops.selectors import database_coverage, kpis
+from thresholds.selectors import countries_with_coverage
 
 PUBLIC_STATUSES = (SopVersion.Status.PUBLISHED, SopVersion.Status.SUPERSEDED)
 
@@ -90,7 +91,11 @@ def kpi_dashboard(request):
     indicators = kpis()
     for kpi in indicators:
         kpi.chart = trend_chart(kpi)
-    return render(request, "sops/kpis.html", {"kpis": indicators})
+    return render(
+        request,
+        "sops/kpis.html",
+        {"kpis": indicators, "coverage": database_coverage(countries_with_coverage(request.user))},
+    )
 
 
 def kpi_csv(request, code: str):

@@ -139,6 +139,19 @@ def test_the_indicator_dashboard_and_api_show_the_four_indicators(client, demo):
     csv_text = client.get("/kpis/sop_awareness.csv").content.decode()
     assert csv_text.splitlines()[0] == "indicator,date,value,unit,target" and len(csv_text.splitlines()) == 10
     assert client.get("/kpis/nothing.csv").status_code == 404
+    from thresholds.models import ThresholdValue
+
+    published = ThresholdValue.objects.filter(status="published")
+
+    def countries(values):
+        return values.values("instrument__country").distinct().count()
+
+    coverage = page.context["coverage"]
+    assert coverage["countries"] == countries(published) == 12
+    assert coverage["metals"] == countries(published.filter(pollutant__group="metal"))
+    assert coverage["pesticides"] == countries(published.filter(pollutant__group="pesticide")) > 0
+    europe = published.filter(instrument__country__m49_region="Europe")
+    assert dict(coverage["by_region"])["Europe"] == {"countries": countries(europe), "values": europe.count()}
 
 
 def test_curators_keep_sops_in_the_admin_and_publish_there(client, demo, curator):
