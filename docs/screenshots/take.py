@@ -37,6 +37,9 @@ SHOTS = [
     ("country-fr.png", "/countries/DEU/?tier=precautionary", "fr", 1280, None),
     ("country-ar.png", "/countries/DEU/?tier=precautionary", "ar", 1280, None),
     ("phone.png", "/countries/DEU/?pollutant=cadmium", "en", 375, None),
+    ("sops.png", "/sops/demo-sop-aqua-regia/", "en", 1280, None),
+    ("kpis.png", "/kpis/", "en", 1280, None),
+    ("survey-results.png", "/survey/results/", "en", 1280, None),
 ]
 
 
