@@ -20,7 +20,7 @@ class SopAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "analyte_group", "technique", "extraction", "is_demo"]
     list_filter = ["analyte_group", "technique", "is_demo"]
     search_fields = ["code", "title", "pollutants__name"]
-    filter_horizontal = ["pollutants", "developed_by"]
+    filter_horizontal = ["pollutants"]
     inlines = [SopVersionInline]
 
 

@@ -6,7 +6,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sops.models import Laboratory, Sop, SopVersion
+from sops.models import Engagement, Laboratory, Sop, SopVersion
 from sops.selectors import kpis
 from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
 
@@ -20,7 +20,11 @@ class SopViewSet(viewsets.ReadOnlyModelViewSet):
         versions = SopVersion.objects.order_by("-date")
         return (
             Sop.objects.select_related("extraction")
-            .prefetch_related("pollutants", "developed_by", Prefetch("versions", queryset=versions))
+            .prefetch_related(
+                "pollutants",
+                Prefetch("engagements", queryset=Engagement.objects.select_related("laboratory")),
+                Prefetch("versions", queryset=versions),
+            )
             .order_by("code")
             .distinct()
         )

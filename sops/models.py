@@ -75,7 +75,6 @@ class Sop(models.Model):
         ExtractionMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="sops"
     )
     languages = models.CharField(max_length=60, blank=True, help_text="ISO 639-1 codes, comma-separated: en,fr,es.")
-    developed_by = models.ManyToManyField(Laboratory, blank=True, related_name="developed_sops")
     is_demo = models.BooleanField(default=False, help_text="Demonstration data for a local try-out.")
     history = HistoricalRecords(m2m_fields=[pollutants])
 
@@ -85,6 +84,12 @@ class Sop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
+
+    @property
+    def developers(self) -> list[Laboratory]:
+        """The laboratories recorded as involved in developing it (engagements, the indicator's source)."""
+        engaged = self.engagements.filter(level=Engagement.Level.DEVELOPED).select_related("laboratory__country")
+        return sorted({item.laboratory for item in engaged}, key=lambda laboratory: laboratory.name)
 
     def clean(self):
         codes = [code.strip() for code in self.languages.split(",") if code.strip()]

@@ -21,7 +21,7 @@ class SopSerializer(serializers.ModelSerializer):
     extraction = serializers.CharField(source="extraction.code", allow_null=True, default=None)
     languages = serializers.SerializerMethodField()
     versions = serializers.SerializerMethodField()
-    developed_by = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    developed_by = serializers.SerializerMethodField(help_text="Laboratories involved in developing it.")
 
     class Meta:
         model = Sop
@@ -29,6 +29,9 @@ class SopSerializer(serializers.ModelSerializer):
             "code", "title", "scope", "analyte_group", "technique", "extraction", "pollutants", "languages",
             "developed_by", "versions", "is_demo",
         ]  # fmt: skip
+
+    def get_developed_by(self, sop) -> list[str]:
+        return sorted({item.laboratory.name for item in sop.engagements.all() if item.level == "developed"})
 
     def get_languages(self, sop) -> list[str]:
         return [code for code in sop.languages.split(",") if code]

@@ -68,9 +68,7 @@ def sop_list(request):
 
 
 def sop_detail(request, code: str):
-    sop = get_object_or_404(
-        Sop.objects.select_related("extraction").prefetch_related("pollutants", "developed_by__country"), code=code
-    )
+    sop = get_object_or_404(Sop.objects.select_related("extraction").prefetch_related("pollutants"), code=code)
     versions = _visible_versions(request.user).filter(sop=sop).order_by("-date")
     return render(request, "sops/sop_detail.html", {"sop": sop, "versions": versions})
 

@@ -48,6 +48,11 @@ def test_the_library_filters_by_pollutant_group_technique_and_status(client, dem
 def test_an_sop_lists_its_versions_and_each_downloads_with_a_safe_name(client, demo):
     page = client.get("/sops/demo-sop-aqua-regia/")
     assert [version.version for version in page.context["versions"]] == ["1.1", "1.0"]
+    # The laboratories that developed it are the engagements the regions indicator counts.
+    developers = {lab.name for lab in page.context["sop"].developers}
+    assert len(developers) == 4 and "Demo soil laboratory Nairobi" in page.content.decode()
+    api = client.get("/api/v1/sops/demo-sop-aqua-regia/").json()
+    assert set(api["developed_by"]) == developers and [v["version"] for v in api["versions"]] == ["1.1", "1.0"]
     download = client.get("/sops/demo-sop-aqua-regia/versions/1.0/download/")
     assert download.status_code == 200
     assert download["Content-Disposition"] == 'attachment; filename="demo-sop-aqua-regia-v10.pdf"'
