@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sops', '0004_engagement_with_the_sops_in_general'),
+        ("sops", "0004_engagement_with_the_sops_in_general"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='sop',
-            name='developed_by',
+            model_name="sop",
+            name="developed_by",
         ),
     ]
