@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from reference.models import ExtractionMethod, LandUseClass, Tier
 from reference.text import match_key
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, SurveyResponse
-from surveys.validation import value_errors
-from thresholds.importing import Lookups
+from surveys.validation import values_checked
 from thresholds.spreadsheets import UnsafeFile, read_sheet
 
 PDF_MAGIC = b"%PDF-"
@@ -89,7 +88,13 @@ class ListedChoiceField(forms.ModelChoiceField):
 
     def __init__(self, objects, *, field: forms.ModelChoiceField):
         self.objects = {str(item.pk): item for item in objects}
-        super().__init__(queryset=field.queryset, required=field.required, label=field.label)
+        super().__init__(
+            queryset=field.queryset,
+            required=field.required,
+            label=field.label,
+            widget=field.widget,
+            initial=field.initial,
+        )
         self.choices = [("", self.empty_label), *((pk, str(item)) for pk, item in self.objects.items())]
 
     def to_python(self, value):
@@ -133,28 +138,54 @@ class ValueForm(forms.ModelForm):
             "notes",
         ]
 
-    def __init__(
-        self, *args, response: SurveyResponse, lookups: Lookups | None = None, choices: dict | None = None, **kwargs
-    ):
+    def __init__(self, *args, response: SurveyResponse, choices: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.response, self.lookups = response, lookups
+        self.response = response
         self.fields["instrument"].queryset = response.instruments.all()
         for name, objects in (choices or {}).items():
             self.fields[name] = ListedChoiceField(objects, field=self.fields[name])
 
+    def _get_validation_exclusions(self):
+        """The model's own per-row checks would query the database for each row: the selects were
+        checked against the objects read once (ListedChoiceField), and the pH band is checked by the
+        import's rules for all rows in one pass (BaseValueFormSet). The database constraint stays."""
+        exclude = super()._get_validation_exclusions()
+        listed = {name for name, field in self.fields.items() if isinstance(field, ListedChoiceField)}
+        return exclude | listed | ({"ph_min", "ph_max"} if listed else set())
+
+
+class BaseValueFormSet(forms.BaseModelFormSet):
+    """C. All rows checked together with the import's rules, in one pass (ValueFormSet)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # The hidden id of each row, checked against the rows already read, not with a query each.
+        pk = self.model._meta.pk.name
+        form.fields[pk] = ListedChoiceField(self.get_queryset(), field=form.fields[pk])
+
     def clean(self):
-        cleaned = super().clean()
-        if self.errors or not cleaned.get("instrument") or cleaned.get("DELETE"):
-            return cleaned
-        candidate = ResponseValue(**{name: cleaned.get(name) for name in self.Meta.fields})
-        candidate.source_value_id = self.instance.source_value_id
-        errors = value_errors(
-            candidate, instrument=cleaned["instrument"], country_iso3=self.response.country.iso3, lookups=self.lookups
-        )
-        for name, messages in errors.items():
-            for message in messages:
-                self.add_error(None if name not in self.fields else name, message)
-        return cleaned
+        super().clean()
+        rows = []
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None)
+            if form.errors or not cleaned or not cleaned.get("instrument") or cleaned.get("DELETE"):
+                continue
+            candidate = ResponseValue(**{name: cleaned.get(name) for name in ValueForm.Meta.fields})
+            candidate.source_value_id = form.instance.source_value_id
+            rows.append((form, candidate))
+        if not rows:
+            return
+        country = rows[0][0].response.country.iso3
+        checked = values_checked(((candidate, candidate.instrument) for _form, candidate in rows), country_iso3=country)
+        for (form, _candidate), result in zip(rows, checked, strict=True):
+            for name, messages in result.errors.items():
+                for message in messages:
+                    form.add_error(None if name not in form.fields else name, message)
+
+
+ValueFormSet = forms.modelformset_factory(
+    ResponseValue, form=ValueForm, formset=BaseValueFormSet, extra=1, can_delete=True
+)
 
 
 VALUE_COLUMNS = [
@@ -173,10 +204,11 @@ def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, 
         "tier": {item.code: item for item in Tier.objects.all()},
         "extraction": {item.code: item for item in ExtractionMethod.objects.all()},
     }
-    values, problems, lookups = [], [], Lookups()
+    values, found, to_check = [], [], []  # found: (line number, message)
+    limit_reached = False
     for number, cells in rows:
         if len(values) >= MAX_ROWS:
-            problems.append(_("More than %(limit)s rows: split the file.") % {"limit": MAX_ROWS})
+            limit_reached = True
             break
         fields, row_problems = {}, []
         for name in VALUE_COLUMNS:
@@ -197,11 +229,20 @@ def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, 
             else:
                 fields[name] = text
         value = ResponseValue(instrument=instrument, **fields)
-        if not row_problems:
-            errors = value_errors(value, instrument=instrument, country_iso3=response.country.iso3, lookups=lookups)
-            row_problems = [message for messages in errors.values() for message in messages]
-        problems += [_("Line %(number)s: %(message)s") % {"number": number, "message": item} for item in row_problems]
+        found += [(number, message) for message in row_problems]
         values.append(value)
+        if not row_problems:
+            to_check.append((number, value))
+    # The rows that passed the checks above, checked with the import's rules in one pass.
+    checked = values_checked(((value, instrument) for _number, value in to_check), country_iso3=response.country.iso3)
+    for (number, _value), result in zip(to_check, checked, strict=True):
+        found += [(number, message) for messages in result.errors.values() for message in messages]
+    problems = [
+        _("Line %(number)s: %(message)s") % {"number": number, "message": message}
+        for number, message in sorted(found, key=lambda item: item[0])
+    ]
+    if limit_reached:
+        problems.append(_("More than %(limit)s rows: split the file.") % {"limit": MAX_ROWS})
     return values, problems
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thresholds.exports import SOURCES, export_rows
-from thresholds.importing import VALUE_WITH_QUALIFIER, ImportPlan, Lookups, PlannedRow, plan_record, plan_records
+from thresholds.importing import VALUE_WITH_QUALIFIER, PlannedRow, plan_records
 from thresholds.models import ThresholdValue
 
 # Template column -> the survey field a problem with it is shown next to.
@@ -82,21 +82,11 @@ def value_record(
     }
 
 
-def value_plan(value, *, lookups: Lookups | None = None, **kwargs) -> ImportPlan:
-    """The import plan of one survey value: its problems, or what it would create or update."""
-    return plan_record(value_record(value, **kwargs), lookups=lookups)
-
-
 def _errors_by_field(problems) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for problem in problems:
         errors.setdefault(COLUMN_TO_FIELD.get(problem.column, "__all__"), []).append(problem.message)
     return errors
-
-
-def value_errors(value, *, lookups: Lookups | None = None, **kwargs) -> dict[str, list[str]]:
-    """Every problem of a survey value, by the field it belongs to (empty when the value is valid)."""
-    return _errors_by_field(value_plan(value, lookups=lookups, **kwargs).problems)
 
 
 @dataclass
@@ -107,18 +97,15 @@ class CheckedValue:
     source: dict[str, str] | None
 
 
-def response_values_checked(response) -> list[CheckedValue]:
-    """Every value of a response checked in one pass, as the rows of one file: the reference tables
-    are read once, and two rows that say the same thing are reported as duplicates."""
-    instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
-    items = [(value, instrument) for instrument in instruments for value in instrument.values.all()]
+def values_checked(items, *, country_iso3: str) -> list[CheckedValue]:
+    """(value, instrument) pairs checked in one pass, as the rows of one file: the reference tables
+    and the stored values are read once, and two rows that say the same thing are duplicates."""
+    items = list(items)
     if not items:
         return []
     sources = source_records(value for value, _instrument in items)
     records = [
-        value_record(
-            value, instrument=instrument, country_iso3=response.country.iso3, source=sources.get(value.source_value_id)
-        )
+        value_record(value, instrument=instrument, country_iso3=country_iso3, source=sources.get(value.source_value_id))
         for value, instrument in items
     ]
     plan = plan_records(records, file_name="survey response")
@@ -132,3 +119,10 @@ def response_values_checked(response) -> list[CheckedValue]:
         )
         for number, (value, _instrument) in enumerate(items, start=2)
     ]
+
+
+def response_values_checked(response) -> list[CheckedValue]:
+    """Every value of a response checked in one pass (see values_checked)."""
+    instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
+    items = [(value, instrument) for instrument in instruments for value in instrument.values.all()]
+    return values_checked(items, country_iso3=response.country.iso3)

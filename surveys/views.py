@@ -31,7 +31,7 @@ from surveys.forms import (
     ProcessForm,
     SituationForm,
     UploadValuesForm,
-    ValueForm,
+    ValueFormSet,
     value_form_choices,
 )
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
@@ -47,7 +47,6 @@ from surveys.services import (
     response_start,
     response_submit,
 )
-from thresholds.importing import Lookups
 
 SECTIONS = {
     "a": (gettext_lazy("A. Thresholds in the country"), "surveys/section_form.html"),
@@ -155,17 +154,11 @@ def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
     if code == "e":
         formset = modelformset_factory(ResponseLaboratory, form=LaboratoryForm, extra=1, can_delete=True)
         return formset(data, queryset=response.laboratories.all(), prefix="laboratories")
-    formset = modelformset_factory(ResponseValue, form=ValueForm, extra=1, can_delete=True)
-    return formset(
+    return ValueFormSet(
         data,
         queryset=ResponseValue.objects.filter(instrument__response=response).select_related("instrument"),
         prefix="values",
-        # One read of the reference tables for every row of the formset, not one per row.
-        form_kwargs={
-            "response": response,
-            "lookups": Lookups() if data is not None else None,
-            "choices": value_form_choices(response),
-        },
+        form_kwargs={"response": response, "choices": value_form_choices(response)},
     )
 
 

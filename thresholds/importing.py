@@ -225,33 +225,30 @@ def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
     return _plan_rows(plan, sheet.header, sheet.rows, progress=progress)
 
 
-def plan_record(record: dict[str, object], *, lookups: Lookups | None = None) -> ImportPlan:
+def plan_record(record: dict[str, object]) -> ImportPlan:
     """Check and match one value given as a mapping of the template's columns (the API's input).
 
     The same checks as a spreadsheet row, so a value is valid or not whichever way it arrives.
     """
-    return plan_records([record], lookups=lookups)
+    return plan_records([record])
 
 
-def plan_records(
-    records: list[dict[str, object]], *, file_name: str = "API request", lookups: Lookups | None = None
-) -> ImportPlan:
+def plan_records(records: list[dict[str, object]], *, file_name: str = "API request") -> ImportPlan:
     """Check and match several values given as mappings of the template's columns, as the rows of
-    one file: row N + 2 is records[N] (row 1 is the header), and duplicates among them are found.
-    `lookups` may be shared by many calls (it reads the reference tables once)."""
+    one file: row N + 2 is records[N] (row 1 is the header), and duplicates among them are found."""
     header = [str(name) for name in dict.fromkeys(name for record in records for name in record)]
     rows = (["" if record.get(name) is None else str(record.get(name)) for name in header] for record in records)
     plan = ImportPlan(file_name=file_name, sha256="")
-    return _plan_rows(plan, header, rows, lookups=lookups)
+    return _plan_rows(plan, header, rows)
 
 
-def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None, lookups: Lookups | None = None):
+def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> ImportPlan:
     columns = [match_key(name).replace(" ", "_") for name in header]
     if not _check_header(plan, columns, header):
         return plan
 
     unnamed = [index for index, name in enumerate(columns) if not name]
-    lookups = lookups or Lookups()
+    lookups = Lookups()
     max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS
     seen: dict[tuple, int] = {}
     for number, cells in enumerate(rows, start=2):

@@ -226,6 +226,10 @@ THRESHOLD_IMPORT_MAX_BYTES = env.int("THRESHOLD_IMPORT_MAX_BYTES", default=50 * 
 THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
 THRESHOLD_IMPORT_MAX_ROWS = env.int("THRESHOLD_IMPORT_MAX_ROWS", default=200_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The survey's values form posts every value of a country at once (16 fields a row; Germany has
+# 31 values, a large country thousands): Django's default of 1,000 fields refused more than 60.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The survey's uploads: legal texts (PDF) and filled value templates.
 SURVEY_UPLOAD_MAX_BYTES = env.int("SURVEY_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 

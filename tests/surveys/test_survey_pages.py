@@ -433,3 +433,43 @@ def test_an_impossible_response_number_is_a_404(client, curator):
     client.force_login(curator)
     assert client.get("/survey/responses/99999999999999999999999/").status_code == 404
     assert client.get("/survey/legal-texts/99999999999999999999999/").status_code == 404
+
+
+def test_saving_the_values_checks_them_all_in_a_constant_number_of_queries(client, edition, german_focal_point):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    client.force_login(german_focal_point)
+    url = f"/survey/responses/{response.pk}/c/"
+
+    def save() -> int:
+        formset = client.get(url).context["form"]
+        data = {"version": SurveyResponse.objects.get(pk=response.pk).version}
+        data |= {f"values-{key}": value for key, value in formset.management_form.initial.items()}
+        for form in formset.forms[:-1]:  # the extra empty row stays empty
+            for name, field in form.fields.items():
+                value = form.initial.get(name, field.initial)
+                data[form.add_prefix(name)] = "" if value is None else getattr(value, "pk", value)
+        data["values-TOTAL_FORMS"] = len(formset.forms) - 1
+        with CaptureQueriesContext(connection) as captured:
+            reply = client.post(url, data)
+        assert reply.status_code == 302, reply.content.decode()[-600:]
+        return len(captured)
+
+    few = save()
+    instrument = response.instruments.first()
+    ResponseValue.objects.bulk_create(
+        ResponseValue(
+            instrument=instrument,
+            pollutant="Zinc",
+            value=str(100 + n),
+            unit="mg/kg",
+            land_use_label="any",
+            tier_label="precautionary",
+            ph_max=Decimal(n + 1) / 20,  # told apart by their pH band: not duplicates of each other
+        )
+        for n in range(200)
+    )
+    many = save()
+    assert many <= few + 2, f"checking the values costs queries per row: {few} with 31 values, {many} with 231"
