@@ -10,6 +10,7 @@ from django.utils import timezone
 from reference.models import Country
 from sops.models import Engagement, Laboratory
 from surveys.models import Answer, SurveyResponse
+from surveys.selectors import latest_answers
 
 REGIONS = [region for region, _label in Country.M49Region.choices]
 
@@ -51,28 +52,14 @@ def regions_developing(as_of: datetime.date) -> list[str]:
     return sorted({region for region in involved if region})
 
 
-def _latest_answers(as_of: datetime.date) -> dict[int, SurveyResponse]:
-    """Each country's most recent response submitted by `as_of` (drafts say nothing yet)."""
-    moment = datetime.datetime.combine(as_of, datetime.time.max, tzinfo=datetime.UTC)
-    answered = (
-        SurveyResponse.objects.exclude(status=SurveyResponse.Status.DRAFT)
-        .filter(submitted_at__lte=moment)
-        .order_by("edition__year", "submitted_at")
-    )
-    return {response.country_id: response for response in answered}
-
-
-def countries_in_discussions(as_of: datetime.date) -> tuple[list[Country], int]:
-    """(countries whose latest response says they take part in the international discussions on
-    thresholds, UN member states)."""
-    latest = _latest_answers(as_of)
+def countries_in_discussions(latest: dict[int, SurveyResponse]) -> list[Country]:
+    """Countries whose latest response (see surveys.selectors.latest_answers) says they take part in
+    the international discussions on thresholds."""
     ids = [country_id for country_id, item in latest.items() if item.in_international_discussions == Answer.YES]
-    members = Country.objects.filter(un_member=True).count()
-    return list(Country.objects.filter(pk__in=ids).order_by("name")), members
+    return list(Country.objects.filter(pk__in=ids).order_by("name"))
 
 
-def countries_working_towards_adoption(as_of: datetime.date) -> list[Country]:
-    latest = _latest_answers(as_of)
+def countries_working_towards_adoption(latest: dict[int, SurveyResponse]) -> list[Country]:
     ids = [country_id for country_id, item in latest.items() if item.working_towards_adoption == Answer.YES]
     return list(Country.objects.filter(pk__in=ids).order_by("name"))
 
@@ -96,10 +83,12 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
     today = today or timezone.localdate()
     dates = trend_dates(today)
 
+    answers = {day: latest_answers(day) for day in dates}  # one read of the responses per date
     aware, labs = sop_awareness(today)
     regions = regions_developing(today)
-    discussing, members = countries_in_discussions(today)
-    adopting = countries_working_towards_adoption(today)
+    discussing = countries_in_discussions(answers[today])
+    adopting = countries_working_towards_adoption(answers[today])
+    members = Country.objects.filter(un_member=True).count()
     return [
         Kpi(
             "sop_awareness",
@@ -137,7 +126,7 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
             members,
             "Countries whose latest submitted survey response says they take part in the international "
             "discussions on soil-pollutant thresholds, divided by the UN member states.",
-            [(day, _share(len(countries_in_discussions(day)[0]), members)) for day in dates],
+            [(day, _share(len(countries_in_discussions(answers[day])), members)) for day in dates],
             detail=[country.name for country in discussing],
         ),
         Kpi(
@@ -150,7 +139,7 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
             None,
             "Countries whose latest submitted survey response says they are working towards adopting (more) "
             "threshold values.",
-            [(day, len(countries_working_towards_adoption(day))) for day in dates],
+            [(day, len(countries_working_towards_adoption(answers[day]))) for day in dates],
             detail=[country.name for country in adopting],
         ),
     ]

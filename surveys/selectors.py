@@ -3,6 +3,8 @@ focal point never sees another country's response, not even in a list."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count, Q, QuerySet
 
 from reference.models import Country
@@ -59,14 +61,25 @@ def survey_progress(edition: SurveyEdition) -> dict:
     }
 
 
+def latest_answers(as_of: datetime.date | None = None) -> dict[int, SurveyResponse]:
+    """Each country's most recent response submitted by `as_of` (default: now), by country id.
+    Drafts say nothing yet; a later edition's answer replaces an earlier one."""
+    answered = SurveyResponse.objects.exclude(status=SurveyResponse.Status.DRAFT)
+    if as_of is not None:
+        answered = answered.filter(
+            submitted_at__lte=datetime.datetime.combine(as_of, datetime.time.max, tzinfo=datetime.UTC)
+        )
+    return {response.country_id: response for response in answered.order_by("edition__year", "submitted_at")}
+
+
 def countries_reporting_no_thresholds() -> set[int]:
     """Countries whose latest submitted or accepted response says they have no threshold values
     (the map's "survey says none")."""
-    latest: dict[int, str] = {}
-    answered = SurveyResponse.objects.exclude(status=SurveyResponse.Status.DRAFT).order_by("edition__year")
-    for country_id, situation in answered.values_list("country_id", "situation"):
-        latest[country_id] = situation
-    return {country_id for country_id, situation in latest.items() if situation == SurveyResponse.Situation.NONE}
+    return {
+        country_id
+        for country_id, response in latest_answers().items()
+        if response.situation == SurveyResponse.Situation.NONE
+    }
 
 
 def section_answered(response: SurveyResponse, code: str) -> bool:
