@@ -7,7 +7,7 @@ import io
 
 from openpyxl import Workbook
 
-from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, SurveyResponse
+from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue
 from thresholds.spreadsheets import neutralise
 
 RESPONSE_COLUMNS = [
@@ -109,6 +109,3 @@ def responses_xlsx(responses) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-__all__ = ["responses_rows", "responses_xlsx", "SurveyResponse"]

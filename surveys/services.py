@@ -29,7 +29,7 @@ from surveys.models import (
 )
 from surveys.validation import response_values_checked, value_record
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.services import ConcurrentEdit, check_version, threshold_create, threshold_update
+from thresholds.services import check_version, threshold_create, threshold_update
 
 # Qualifiers written in front of the number in the survey's value field ("<0.1"); range bounds stay
 # with the stored value.
@@ -347,19 +347,6 @@ def _notify(response: SurveyResponse, *, to_curators: bool, subject: str) -> Non
         f"Open it: {settings.PORTAL_BASE_URL}/survey/responses/{response.pk}/\n"
     )
     transaction.on_commit(lambda: send_mail(subject, body, None, addresses))
-
-
-__all__ = [
-    "ConcurrentEdit",
-    "is_curator",
-    "response_accept",
-    "response_comparison",
-    "response_problems",
-    "response_request_changes",
-    "response_save",
-    "response_start",
-    "response_submit",
-]
 
 
 # ---- focal points ------------------------------------------------------------------------------

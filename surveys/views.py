@@ -37,7 +37,6 @@ from surveys.forms import (
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
 from surveys.selectors import current_edition, responses_visible_to, section_answered, survey_progress
 from surveys.services import (
-    ConcurrentEdit,
     is_curator,
     response_accept,
     response_comparison,
@@ -47,6 +46,7 @@ from surveys.services import (
     response_start,
     response_submit,
 )
+from thresholds.services import ConcurrentEdit
 
 SECTIONS = {
     "a": (gettext_lazy("A. Thresholds in the country"), "surveys/section_form.html"),

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from reference.models import Country, LandUseClass, Tier
 from surveys.models import ResponseInstrument, ResponseValue, ReviewComment, SurveyResponse
 from surveys.services import (
-    ConcurrentEdit,
     response_accept,
     response_comparison,
     response_request_changes,
@@ -19,6 +18,7 @@ from surveys.services import (
     response_submit,
 )
 from thresholds.models import ThresholdValue
+from thresholds.services import ConcurrentEdit
 
 pytestmark = pytest.mark.django_db
 
