@@ -18,32 +18,23 @@ import argparse
 import base64
 import json
 import os
-import platform
-import secrets
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, django_setup, gunicorn, machine, require_postgresql, rss_mb, timed_get, wrk_rps
+
 PORT = 8765
-
-
-def django_setup():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insop_portal.settings.local")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
-
-    django.setup()
+BASE = f"http://127.0.0.1:{PORT}"
+FILTERED = "/api/v1/thresholds/?region=Europe&group=metal&page_size=100"
 
 
 def ensure_rows(rows: int) -> int:
+    """Fill the database up to `rows` published values (generate_thresholds), and analyse the table."""
+    from django.db import connection
+
     from thresholds.models import ThresholdValue
 
     have = ThresholdValue.objects.filter(status="published").count()
@@ -51,14 +42,9 @@ def ensure_rows(rows: int) -> int:
         subprocess.run(
             [sys.executable, "manage.py", "generate_thresholds", "--rows", str(rows - have)], cwd=ROOT, check=True
         )
-    from django.db import connection
-
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE thresholds_thresholdvalue")
+        cursor.execute("ANALYZE")
     return ThresholdValue.objects.filter(status="published").count()
-
-
-FILTERED = "/api/v1/thresholds/?region=Europe&group=metal&page_size=100"
 
 
 def captured_sql(path: str) -> list[str]:
@@ -72,77 +58,11 @@ def captured_sql(path: str) -> list[str]:
     return [query["sql"] for query in captured.captured_queries]
 
 
-def wrk_rps(path: str, port: int, seconds: int = 10) -> float:
-    output = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True
-    ).stdout
-    line = next(line for line in output.splitlines() if line.startswith("Requests/sec"))
-    return float(line.split()[1])
-
-
-def start_server(app: str = "insop_portal.wsgi:application", port: int = PORT, extra_env=None) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "insop_portal.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "HTTPS": "false",
-        "DEBUG": "false",
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "API_THROTTLE_ANON": "1000000/min",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        **(extra_env or {}),
-        "GUNICORN_WORKERS": "2",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "insop_portal.wsgi:application",
-            "--config",
-            "gunicorn.conf.py",
-            "--access-logfile",
-            "/dev/null",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/tiers/", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start: run it by hand with the same settings to see why")
-
-
-def timed_get(path: str) -> tuple[float, int]:
-    started = time.perf_counter()
-    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=600) as response:
-        size = 0
-        while chunk := response.read(1 << 20):
-            size += len(chunk)
-    return time.perf_counter() - started, size
-
-
 def deep_cursor(offset: int) -> str:
     from thresholds.models import ThresholdValue
 
     position = ThresholdValue.objects.filter(status="published").order_by("id").values_list("id", flat=True)[offset]
     return urllib.parse.quote(base64.b64encode(f"p={position}".encode()).decode())
-
-
-def rss_mb(server: subprocess.Popen) -> float:
-    pids = subprocess.run(["pgrep", "-g", str(server.pid)], capture_output=True, text=True).stdout.split()
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/status") as status:
-            total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
-    return total / 1024
 
 
 def psql_copy_seconds(database_url: str) -> float:
@@ -169,44 +89,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     django_setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit("Set DATABASE_URL to a PostgreSQL database: this benchmark measures the production setup.")
-    missing = [tool for tool in ("wrk", "psql") if shutil.which(tool) is None]
-    if missing:
-        needed = " and ".join(missing)
-        raise SystemExit(f"This benchmark needs {needed} (Debian: apt-get install wrk postgresql-client).")
+    require_postgresql()
     total = ensure_rows(args.rows)
     deep = deep_cursor(min(900_000, total - 200))
-    server = start_server()
-    try:
+    with gunicorn(port=PORT) as portal:
         first, deep_page = [], []
         for _ in range(args.rounds):
-            first.append(timed_get("/api/v1/thresholds/?page_size=100")[0])
-            deep_page.append(timed_get(f"/api/v1/thresholds/?page_size=100&cursor={deep}")[0])
-        before = rss_mb(server)
+            first.append(timed_get(f"{BASE}/api/v1/thresholds/?page_size=100")[0])
+            deep_page.append(timed_get(f"{BASE}/api/v1/thresholds/?page_size=100&cursor={deep}")[0])
+        before = rss_mb(portal)
         api_csv, psql_csv, peak = [], [], before
         for _ in range(max(1, args.rounds // 2)):
-            seconds, _ = timed_get("/api/v1/thresholds/?format=csv")
+            seconds, _, _ = timed_get(f"{BASE}/api/v1/thresholds/?format=csv")
             api_csv.append(seconds)
-            peak = max(peak, rss_mb(server))
+            peak = max(peak, rss_mb(portal))
             psql_csv.append(psql_copy_seconds(os.environ["DATABASE_URL"]))
-        portal_rps = [wrk_rps(FILTERED, PORT) for _ in range(max(1, args.rounds // 2))]
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        portal_rps = [wrk_rps(BASE + FILTERED) for _ in range(max(1, args.rounds // 2))]
     statements = captured_sql(FILTERED)
-    minimal = start_server("bench.minimal_app:application", PORT + 1, {"BENCH_SQL": json.dumps(statements)})
-    try:
-        minimal_rps = [wrk_rps(FILTERED, PORT + 1) for _ in range(max(1, args.rounds // 2))]
-    finally:
-        os.killpg(minimal.pid, signal.SIGTERM)
+    with gunicorn("bench.minimal_app:application", port=PORT + 1, BENCH_SQL=json.dumps(statements)):
+        minimal_rps = [wrk_rps(f"http://127.0.0.1:{PORT + 1}{FILTERED}") for _ in range(max(1, args.rounds // 2))]
     first_ms, deep_ms = statistics.median(first) * 1000, statistics.median(deep_page) * 1000
     api_rate, psql_rate = total / statistics.median(api_csv), total / statistics.median(psql_csv)
-    print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"PostgreSQL; {total} published rows; gunicorn 2 workers on loopback; {args.rounds} rounds\n"
-    )
+    print(f"Machine: {machine()}\n{total:,} published values; gunicorn, 2 workers, loopback; {args.rounds} rounds\n")
     print("| benchmark | portal | reference | ratio | target |")
     print("|---|---|---|---|---|")
     print(

@@ -147,7 +147,8 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
 
 def measuring_sops() -> tuple[dict[int, str], set[int]]:
     """What the SOPs with a published version measure: (extraction method id -> an SOP's code,
-    ids of the pollutants some SOP covers). Read once per page or API list."""
+    ids of the pollutants some SOP covers). Read once per page or value; the API's lists keep it
+    under the data's last change (thresholds.selectors.list_lookups)."""
     from sops.models import Sop
 
     published = Sop.objects.filter(versions__status="published")
@@ -158,20 +159,6 @@ def measuring_sops() -> tuple[dict[int, str], set[int]]:
         by_extraction.setdefault(extraction_id, code)
     pollutants = set(published.values_list("pollutants", flat=True)) - {None}
     return by_extraction, pollutants
-
-
-def with_measuring_sops(values):
-    """Threshold values annotated, in the same query, with how to measure them: `sop_code` (an SOP
-    with a published version for their extraction method) and `pollutant_has_sop`."""
-    from django.db.models import Exists, OuterRef, Subquery
-
-    from sops.models import Sop
-
-    published = Sop.objects.filter(versions__status="published")
-    return values.annotate(
-        sop_code=Subquery(published.filter(extraction=OuterRef("extraction")).order_by("code").values("code")[:1]),
-        pollutant_has_sop=Exists(published.filter(pollutants=OuterRef("pollutant"))),
-    )
 
 
 def database_coverage(countries) -> dict:

@@ -6,31 +6,41 @@ import re
 import tempfile
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from insop_portal.conditional import LastModifiedMixin
+from insop_portal.conditional import LastModifiedMixin, last_changed
 from insop_portal.pagination import StableCursorPagination
 from reference.api import CountryViewSet
-from sops.selectors import with_measuring_sops
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument
-from thresholds.selectors import DATA_CHANGES, country_coverage, instruments_visible_to, thresholds_visible_to
+from thresholds.selectors import (
+    CHANGE_STAMP_SECONDS,
+    DATA_CHANGES,
+    country_coverage,
+    instruments_visible_to,
+    list_lookups,
+    thresholds_visible_to,
+)
 from thresholds.serializers import (
     CountryCoverageSerializer,
     LegalInstrumentSerializer,
     LegalInstrumentWriteSerializer,
     ThresholdValueSerializer,
     ThresholdWriteSerializer,
+    threshold_list_rows,
+    threshold_representations,
 )
 from thresholds.services import (
     ConcurrentEdit,
@@ -192,16 +202,30 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def get_queryset(self):
-        values = thresholds_visible_to(self.request.user)
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if renderer is None or renderer.format not in EXPORTS:
-            values = with_measuring_sops(values)  # how_to_measure, in the same query
-        return values
+        return thresholds_visible_to(self.request.user)
 
     def list(self, request, *args, **kwargs):
         export = request.accepted_renderer.format
-        if export not in EXPORTS:
-            return super().list(request, *args, **kwargs)
+        if export in EXPORTS:
+            return self._export(request, export)
+        # The hot path: plain rows, no model instances, and for anonymous visitors the page kept
+        # under the time the data last changed (which Last-Modified reports anyway).
+        stamp = last_changed(self.last_modified_from)
+        seconds = 0 if request.user.is_authenticated else settings.API_LIST_CACHE_SECONDS
+        key = "api:thresholds:" + hashlib.blake2b(f"{stamp}|{request.build_absolute_uri()}".encode()).hexdigest()
+        data = cache.get(key) if seconds else None
+        if data is None:
+            rows = self.paginate_queryset(threshold_list_rows(self.filter_queryset(self.get_queryset())))
+            results = threshold_representations(rows, request=request, lookups=list_lookups(stamp))
+            data = self.paginator.get_paginated_response(results).data
+            if seconds:
+                cache.set(key, data, min(seconds, CHANGE_STAMP_SECONDS))
+        response = Response(data)
+        if stamp is not None:
+            response["Last-Modified"] = http_date(stamp.timestamp())
+        return response
+
+    def _export(self, request, export: str):
         rows, header = export_rows_with_mg_kg(self.filter_queryset(self.get_queryset()))
         site = request.build_absolute_uri("/")
         if export == "csv":

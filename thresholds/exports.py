@@ -108,9 +108,12 @@ def export_csv_by_copy(queryset) -> Iterator[bytes]:
     """
     sql, params = export_select_sql(queryset)
     yield ("\ufeff" + ",".join([*TEMPLATE_COLUMNS, "value_mg_kg"]) + "\r\n").encode()
-    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-        for chunk in copy:
-            yield bytes(chunk)
+    with connection.cursor() as cursor:
+        # Parameters bound on the client: Django's debug cursor (DEBUG on) passes COPY no parameters.
+        statement = cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
+        with cursor.copy(statement) as copy:
+            for chunk in copy:
+                yield bytes(chunk)
 
 
 def export_select_sql(queryset) -> tuple[str, tuple]:

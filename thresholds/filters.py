@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from insop_portal.filters import StrictBooleanFilter
+from insop_portal.filters import FormClassOnce, StrictBooleanFilter
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import pollutant_match
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -69,7 +69,7 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 ANY_LAND_USE = "any"
 
 
-class ThresholdFilter(django_filters.FilterSet):
+class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
     country = CodeListFilter(
         field_name="instrument__country__iso3",
         known=lambda: Country.objects.values_list("iso3", flat=True),

@@ -146,7 +146,7 @@ class LegalInstrument(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # MAX() for Last-Modified
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -263,8 +263,10 @@ class ThresholdValue(models.Model):
         UNVERIFIED = "unverified", "Unverified"
         VERIFIED = "verified", "Verified against the official text"
 
-    instrument = models.ForeignKey(LegalInstrument, on_delete=models.PROTECT, related_name="values")
-    pollutant = models.ForeignKey(Pollutant, on_delete=models.PROTECT, related_name="threshold_values")
+    # No index of their own: the unique constraint's index starts with the instrument, and the
+    # (pollutant, land use, tier) index with the pollutant. Two indexes fewer to write per value.
+    instrument = models.ForeignKey(LegalInstrument, on_delete=models.PROTECT, related_name="values", db_index=False)
+    pollutant = models.ForeignKey(Pollutant, on_delete=models.PROTECT, related_name="threshold_values", db_index=False)
     pollutant_label = models.CharField(
         max_length=200, blank=True, help_text="The pollutant's name as the source writes it."
     )
@@ -354,7 +356,7 @@ class ThresholdValue(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)  # indexed with id: see Meta.indexes
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -451,6 +453,8 @@ class ThresholdValue(models.Model):
         indexes = [
             models.Index(fields=["pollutant", "land_use", "tier"]),
             models.Index(fields=["status", "id"]),
+            # The newest values first (home page), and MAX(updated_at) for Last-Modified.
+            models.Index(fields=["updated_at", "id"], name="threshold_updated_at_id"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,9 @@
 """Reads of threshold data that more than one place needs."""
 
+import hashlib
+import time
 from collections import defaultdict
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
@@ -8,10 +11,12 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from insop_portal.conditional import last_changed
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
+from sops.models import Sop, SopVersion
 from surveys.selectors import countries_reporting_no_thresholds
 from thresholds.models import LegalInstrument, ThresholdValue
 
-# Everything a threshold, instrument or country response shows; the history tables also see deletions.
+# Everything a threshold, instrument or country response shows (a value links to the SOPs that
+# measure it); the history tables also see deletions.
 DATA_CHANGES = (
     (ThresholdValue, "updated_at"),
     (ThresholdValue.history.model, "history_date"),
@@ -22,7 +27,13 @@ DATA_CHANGES = (
     (LandUseClass, "updated_at"),
     (Tier, "updated_at"),
     (ExtractionMethod, "updated_at"),
+    (Sop.history.model, "history_date"),
+    (SopVersion.history.model, "history_date"),
 )
+
+# What is read once and kept under the time the data last changed (`last_changed(DATA_CHANGES)`) is
+# also kept at most this long: two writes committing out of timestamp order could leave it behind.
+CHANGE_STAMP_SECONDS = 300
 
 
 def user_sees_drafts(user) -> bool:
@@ -52,11 +63,6 @@ def instruments_visible_to(user) -> QuerySet[LegalInstrument]:
     return instruments if sees_drafts else instruments.filter(withdrawn=False)
 
 
-# Coverage is recomputed when the data changes; the timeout bounds how long two writes committing
-# out of timestamp order could leave it behind.
-COVERAGE_CACHE_SECONDS = 300
-
-
 def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
     """For each country: how many instruments and readable values it has, per pollutant group.
 
@@ -64,12 +70,9 @@ def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
     data next changes, so a list of countries costs a cache read on a large database.
     """
     scope = "all" if user_sees_drafts(user) else "public"
-    stamp = last_changed(DATA_CHANGES)
-    key = f"thresholds:coverage:{scope}:{stamp.isoformat() if stamp else 'empty'}"
-    coverage = cache.get(key)
-    if coverage is None:
-        coverage = _coverage_of_every_country(user)
-        cache.set(key, coverage, COVERAGE_CACHE_SECONDS)
+    coverage = kept_until_changed(
+        f"thresholds:coverage:{scope}", lambda: _coverage_of_every_country(user), stamp=last_changed(DATA_CHANGES)
+    )
     return {country_id: coverage[country_id] for country_id in country_ids if country_id in coverage}
 
 
@@ -83,6 +86,39 @@ def _coverage_of_every_country(user) -> dict[int, dict]:
         entry["values_by_group"][row["pollutant__group"]] = row["count"]
         entry["values"] += row["count"]
     return dict(coverage)
+
+
+def kept_until_changed(key: str, compute, *, stamp):
+    """compute(), kept in Django's cache under `key` and the time the data last changed (`stamp`, from
+    last_changed(DATA_CHANGES)), for at most CHANGE_STAMP_SECONDS: counts over a million values are
+    read once per change instead of once per visit."""
+    digest = hashlib.blake2b(f"{key}|{stamp.isoformat() if stamp else 'empty'}".encode(), digest_size=16)
+    cache_key = f"thresholds:kept:{digest.hexdigest()}"
+    value = cache.get(cache_key)
+    if value is None:
+        value = compute()
+        cache.set(cache_key, value, CHANGE_STAMP_SECONDS)
+    return value
+
+
+def list_lookups(stamp) -> dict:
+    """What a list shows without joining more tables or running subqueries per row: {id: code} of the
+    land-use classes ("land_use"), tiers ("tier") and extraction methods ("extraction"), and how to
+    measure ("sops": sops.selectors.measuring_sops). Kept per process under the data's last change
+    `stamp` (DATA_CHANGES covers all of them)."""
+    return _list_lookups(stamp, int(time.monotonic() // CHANGE_STAMP_SECONDS))
+
+
+@lru_cache(maxsize=4)
+def _list_lookups(stamp, period: int) -> dict:
+    from sops.selectors import measuring_sops
+
+    return {
+        "land_use": dict(LandUseClass.objects.values_list("id", "code")),
+        "tier": dict(Tier.objects.values_list("id", "code")),
+        "extraction": dict(ExtractionMethod.objects.values_list("id", "code")),
+        "sops": measuring_sops(),
+    }
 
 
 def thresholds_matching_text(values: QuerySet[ThresholdValue], text: str) -> QuerySet[ThresholdValue]:

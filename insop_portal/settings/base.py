@@ -224,6 +224,8 @@ PORTAL_DATA_LICENCE_URL = env.str(
 # Spreadsheet imports: files over these limits are refused before parsing.
 THRESHOLD_IMPORT_MAX_BYTES = env.int("THRESHOLD_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
+# Pages of the threshold list kept for anonymous visitors until the data changes (at most this long; 0: off).
+API_LIST_CACHE_SECONDS = env.int("API_LIST_CACHE_SECONDS", default=300)
 THRESHOLD_IMPORT_MAX_ROWS = env.int("THRESHOLD_IMPORT_MAX_ROWS", default=200_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The survey's values form posts every value of a country at once (16 fields a row; Germany has
