@@ -19,6 +19,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_seed", verbosity=0, stdout=io.StringIO())
 
 
+@pytest.fixture(autouse=True)
+def _nothing_kept_between_tests():
+    """Pages and counts are kept under the time the data last changed; a test's rolled-back writes
+    can bring that time back, so each test starts with nothing kept."""
+    from django.core.cache import cache
+
+    from thresholds.selectors import _list_lookups
+
+    cache.clear()
+    _list_lookups.cache_clear()
+
+
 @pytest.fixture
 def portal_server(live_server):
     """The portal served on a free port with the seed data. Tests that use a live server end by
