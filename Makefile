@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api vendor clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api bench-static bench-datasette bench-load vendor clean
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -21,7 +21,7 @@ help:
 	@echo "make messages-check    fail if a string is missing from the catalogs or a .mo is stale"
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
 	@echo "make vendor            refresh the vendored map shapes and test tools from the npm registry"
-	@echo "make bench             benchmarks: bench-import and bench-api (DATABASE_URL on PostgreSQL); docs/performance.md"
+	@echo "make bench             benchmarks B1-B6 at a million values (DATABASE_URL on PostgreSQL); docs/performance.md"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,20 +91,41 @@ check-deploy: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=insop_portal.settings.production SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-# Benchmarks: results and how to read them in docs/performance.md.
+# Benchmarks: results and how to read them in docs/performance.md. They need DATABASE_URL pointing
+# at PostgreSQL (filled up to API_BENCH_ROWS synthetic values), wrk and psql (apt-get install wrk
+# postgresql-client); Datasette, the peer of B5, is installed into its own venv.
 BENCH_ROWS ?= 100000
 BENCH_ROUNDS ?= 3
 API_BENCH_ROWS ?= 1000000
-bench: bench-import bench-api
+BENCH_VENV := .venv-bench
+DATASETTE_VERSION := 0.65.5
+PRODUCTION_ENV := DJANGO_SETTINGS_MODULE=insop_portal.settings.production HTTPS=false DJANGO_READ_DOT_ENV_FILE=false \
+	SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))")
+
+bench: bench-import bench-api bench-datasette bench-load
 
 bench-import: migrate
 	$(MANAGE) load_reference_data -v0
 	$(BIN)/python bench/import_bench.py --rows $(BENCH_ROWS) --rounds $(BENCH_ROUNDS)
 
-# Needs DATABASE_URL pointing at PostgreSQL; fills it with synthetic rows up to API_BENCH_ROWS.
-bench-api: migrate
+bench-static: $(INSTALLED)
+	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+
+bench-api: migrate bench-static
 	$(MANAGE) load_reference_data -v0
 	$(BIN)/python bench/api_bench.py --rows $(API_BENCH_ROWS) --rounds 5
+
+$(BENCH_VENV)/bin/datasette:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet datasette==$(DATASETTE_VERSION)
+
+bench-datasette: migrate bench-static $(BENCH_VENV)/bin/datasette
+	$(MANAGE) load_reference_data -v0
+	$(BIN)/python bench/datasette_bench.py --rows $(API_BENCH_ROWS) --rounds $(BENCH_ROUNDS) --datasette $(BENCH_VENV)/bin/datasette
+
+bench-load: migrate bench-static
+	$(MANAGE) load_reference_data -v0
+	$(BIN)/python bench/mixed_load.py --rows $(API_BENCH_ROWS) --clients 50 --seconds 60
 
 # Re-pin every dependency (and theirs) from a clean venv; commit the result.
 lock:

@@ -20,31 +20,24 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 import urllib.parse
 
-from common import ROOT, django_setup, gunicorn, machine, require_postgresql, rss_mb, timed_get, wrk_rps
+from common import (
+    django_setup,
+    ensure_rows,
+    gunicorn,
+    machine,
+    require_postgresql,
+    require_tools,
+    rss_mb,
+    timed_get,
+    wrk_rps,
+)
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 FILTERED = "/api/v1/thresholds/?region=Europe&group=metal&page_size=100"
-
-
-def ensure_rows(rows: int) -> int:
-    """Fill the database up to `rows` published values (generate_thresholds), and analyse the table."""
-    from django.db import connection
-
-    from thresholds.models import ThresholdValue
-
-    have = ThresholdValue.objects.filter(status="published").count()
-    if have < rows:
-        subprocess.run(
-            [sys.executable, "manage.py", "generate_thresholds", "--rows", str(rows - have)], cwd=ROOT, check=True
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return ThresholdValue.objects.filter(status="published").count()
 
 
 def captured_sql(path: str) -> list[str]:
@@ -90,6 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     django_setup()
     require_postgresql()
+    require_tools("wrk", "psql")
     total = ensure_rows(args.rows)
     deep = deep_cursor(min(900_000, total - 200))
     with gunicorn(port=PORT) as portal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +31,28 @@ def require_postgresql() -> None:
 
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database: the benchmarks measure the production setup.")
+
+
+def ensure_rows(rows: int) -> int:
+    """Fill the database up to `rows` published values (generate_thresholds), and analyse the table."""
+    from django.db import connection
+
+    from thresholds.models import ThresholdValue
+
+    have = ThresholdValue.objects.filter(status="published").count()
+    if have < rows:
+        subprocess.run(
+            [sys.executable, "manage.py", "generate_thresholds", "--rows", str(rows - have)], cwd=ROOT, check=True
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return ThresholdValue.objects.filter(status="published").count()
+
+
+def require_tools(*tools: str) -> None:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"The benchmarks need {' and '.join(missing)} (Debian: apt-get install {' '.join(missing)}).")
 
 
 def machine() -> str:

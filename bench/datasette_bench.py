@@ -20,7 +20,18 @@ import statistics
 import time
 from pathlib import Path
 
-from common import ROOT, django_setup, gunicorn, machine, require_postgresql, server, timed_get, wrk_rps
+from common import (
+    ROOT,
+    django_setup,
+    ensure_rows,
+    gunicorn,
+    machine,
+    require_postgresql,
+    require_tools,
+    server,
+    timed_get,
+    wrk_rps,
+)
 
 PORTAL, DATASETTE = 8770, 8771
 DATA = ROOT / "bench" / ".data"
@@ -84,6 +95,7 @@ def sqlite_copy(path: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     parser.add_argument("--datasette", default=shutil.which("datasette") or str(ROOT / ".venv-bench/bin/datasette"))
@@ -92,6 +104,8 @@ def main() -> None:
         raise SystemExit("Datasette is not installed: `make bench` installs it into .venv-bench.")
     django_setup()
     require_postgresql()
+    require_tools("wrk")
+    ensure_rows(args.rows)
     DATA.mkdir(exist_ok=True)
     started = time.perf_counter()
     rows = sqlite_copy(DATA / "values.db")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, DecimalField, F, Func, IntegerField, TextField, Value, When
 from django.db.models.functions import Concat
@@ -105,9 +106,20 @@ def export_csv_by_copy(queryset) -> Iterator[bytes]:
 
     Numbers lose their trailing zeros in SQL (trim_scale) and text that a spreadsheet would run gets
     its apostrophe in SQL, so both writers give the same values; only quoting style may differ.
+    The SQL is made here, before the response starts: a failure after the headers went out would
+    cut the download short with no error the client could see.
     """
-    sql, params = export_select_sql(queryset)
+    try:
+        sql, params = export_select_sql(queryset)
+    except EmptyResultSet:  # filters Django knows match nothing, e.g. a pollutant without values
+        sql, params = None, ()
+    return _copy_stream(sql, params)
+
+
+def _copy_stream(sql: str | None, params) -> Iterator[bytes]:
     yield ("\ufeff" + ",".join([*TEMPLATE_COLUMNS, "value_mg_kg"]) + "\r\n").encode()
+    if sql is None:
+        return
     with connection.cursor() as cursor:
         # Parameters bound on the client: Django's debug cursor (DEBUG on) passes COPY no parameters.
         statement = cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)

@@ -39,7 +39,8 @@ from thresholds.selectors import (
 from thresholds.wording import conditions_in_words
 from thresholds.worldmap import HEIGHT, WIDTH, world_shapes
 
-ROWS_PER_PAGE = 500
+# A hundred rows a page: a country with thousands of values stays quick to render and to read.
+ROWS_PER_PAGE = 100
 PAGE_FILTERS = ("land_use", "tier", "group", "pollutant", "extraction")
 SORTS = {
     "": ("pollutant__group", "land_use__sort_order", "pollutant__name", "tier__sort_order", "value_mg_kg"),
@@ -149,13 +150,15 @@ def pollutant_detail(request, slug: str):
 def instrument_detail(request, pk: int):
     instrument = get_object_or_404(instruments_with_lineage(request.user), pk=pk)
     values = thresholds_visible_to(request.user).filter(instrument=instrument).select_related("unit")
-    values = values.order_by(*SORTS[""])
+    page = Paginator(values.order_by(*SORTS[""]), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "thresholds/instrument_detail.html",
         {
             "instrument": instrument,
-            "values": _with_words(values),
+            "page": page,
+            "page_query": _query_without(request, "page"),
+            "values": _with_words(page.object_list),
             "downloads": _downloads({"instrument": instrument.pk}),
         },
     )

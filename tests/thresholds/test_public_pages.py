@@ -149,7 +149,10 @@ def test_a_country_page_with_5000_values_runs_a_constant_number_of_queries(
     )
     with django_assert_max_num_queries(10):
         response = client.get("/countries/FRA/")
-    assert response.context["page"].paginator.count == 5000 and len(response.context["values"]) == 500
+    assert response.context["page"].paginator.count == 5000 and len(response.context["values"]) == 100
+    instrument_page = client.get(f"/instruments/{instrument.pk}/", {"page": 3})
+    assert instrument_page.context["page"].paginator.count == 5000 and len(instrument_page.context["values"]) == 100
+    assert "Page 3 of 50" in instrument_page.content.decode()
 
 
 @pytest.mark.parametrize(
