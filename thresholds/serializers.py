@@ -1,6 +1,7 @@
 """How threshold values and instruments look in the API. Mapping only; the rules live in services."""
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -358,8 +359,9 @@ def _number(value):
     return None if value is None else float(value)
 
 
-_DATETIME = serializers.DateTimeField()
-
-
 def _datetime(value):
-    return None if value is None else _DATETIME.to_representation(value)
+    # As DRF's DateTimeField writes it (ISO 8601, UTC as Z), without its per-value machinery.
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
