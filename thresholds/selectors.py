@@ -101,6 +101,17 @@ def kept_until_changed(key: str, compute, *, stamp):
     return value
 
 
+def counts_by(values: QuerySet[ThresholdValue], field: str, *, user, selection: str = "", stamp) -> dict:
+    """How many of `values` (the values `user` may read, filtered as `selection` says: the page's
+    query) there are per `field`, kept until the data changes."""
+    scope = "all" if user_sees_drafts(user) else "public"
+    return kept_until_changed(
+        f"thresholds:counts:{scope}:{field}:{selection}",
+        lambda: dict(values.order_by().values_list(field).annotate(count=Count("id"))),
+        stamp=stamp,
+    )
+
+
 def list_lookups(stamp) -> dict:
     """What a list shows without joining more tables or running subqueries per row: {id: code} of the
     land-use classes ("land_use"), tiers ("tier") and extraction methods ("extraction"), and how to

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,15 +25,14 @@ from thresholds.selectors import (
     countries_with_coverage,
     country_instruments,
     country_values,
+    counts_by,
     instruments_matching_text,
     instruments_with_lineage,
-    kept_until_changed,
     pollutants_matching_text,
     portal_headline,
     recent_values,
     thresholds_matching_text,
     thresholds_visible_to,
-    user_sees_drafts,
 )
 from thresholds.wording import conditions_in_words
 from thresholds.worldmap import HEIGHT, WIDTH, world_shapes
@@ -108,16 +106,8 @@ def country_detail(request, iso3: str):
 
 
 def pollutant_list(request):
-    scope = "all" if user_sees_drafts(request.user) else "public"
-    counts = kept_until_changed(
-        f"pages:pollutant-counts:{scope}",
-        lambda: dict(
-            thresholds_visible_to(request.user)
-            .values("pollutant_id")
-            .annotate(count=Count("id"))
-            .values_list("pollutant_id", "count")
-        ),
-        stamp=last_changed(DATA_CHANGES),
+    counts = counts_by(
+        thresholds_visible_to(request.user), "pollutant_id", user=request.user, stamp=last_changed(DATA_CHANGES)
     )
     pollutants = [pollutant for pollutant in Pollutant.objects.order_by("group", "name") if counts.get(pollutant.id)]
     for pollutant in pollutants:
@@ -172,16 +162,10 @@ def search(request):
     filterset, values = _filtered(request, values, extra=("region",))
     # Counting every matching value per facet takes a quarter of a second each on a million values:
     # the counts are kept until the data changes, per reader scope and search.
-    scope = "all" if user_sees_drafts(request.user) else "public"
-    searched = _query_without(request, "page", "sort")
-    stamp = last_changed(DATA_CHANGES)
+    searched, stamp = _query_without(request, "page", "sort"), last_changed(DATA_CHANGES)
 
     def facet(name: str, field: str, labels: dict) -> list[dict]:
-        counts = kept_until_changed(
-            f"pages:facet:{scope}:{field}:{searched}",
-            lambda: list(values.order_by().values_list(field).annotate(count=Count("id"))),
-            stamp=stamp,
-        )
+        counts = counts_by(values, field, user=request.user, selection=searched, stamp=stamp)
         return _facet(request, counts, name, labels)
 
     facets = [
@@ -270,12 +254,12 @@ def _with_words(values):
     return rows
 
 
-def _facet(request, counts: list[tuple[str, int]], name: str, labels: dict) -> list[dict]:
+def _facet(request, counts: dict[str, int], name: str, labels: dict) -> list[dict]:
     """A facet's entries with their counts; each links to the same search with that filter set (or
     removed, when it is already set)."""
     current = request.GET.get(name)
     entries = []
-    for code, count in sorted(counts, key=lambda item: -item[1]):
+    for code, count in sorted(counts.items(), key=lambda item: -item[1]):
         if not code:
             continue
         query = request.GET.copy()
