@@ -6,7 +6,6 @@ import re
 import tempfile
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
@@ -26,10 +25,10 @@ from thresholds.exports import dataset_citation, export_csv_by_copy, export_read
 from thresholds.filters import ThresholdFilter
 from thresholds.models import LegalInstrument
 from thresholds.selectors import (
-    CHANGE_STAMP_SECONDS,
     DATA_CHANGES,
     country_coverage,
     instruments_visible_to,
+    kept_until_changed,
     list_lookups,
     thresholds_visible_to,
 )
@@ -211,15 +210,18 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         # The hot path: plain rows, no model instances, and for anonymous visitors the page kept
         # under the time the data last changed (which Last-Modified reports anyway).
         stamp = last_changed(self.last_modified_from)
-        seconds = 0 if request.user.is_authenticated else settings.API_LIST_CACHE_SECONDS
-        key = "api:thresholds:" + hashlib.blake2b(f"{stamp}|{request.build_absolute_uri()}".encode()).hexdigest()
-        data = cache.get(key) if seconds else None
-        if data is None:
+
+        def page() -> dict:
             rows = self.paginate_queryset(threshold_list_rows(self.filter_queryset(self.get_queryset())))
             results = threshold_representations(rows, request=request, lookups=list_lookups(stamp))
-            data = self.paginator.get_paginated_response(results).data
-            if seconds:
-                cache.set(key, data, min(seconds, CHANGE_STAMP_SECONDS))
+            return self.paginator.get_paginated_response(results).data
+
+        data = kept_until_changed(
+            f"api:thresholds:{request.build_absolute_uri()}",
+            page,
+            stamp=stamp,
+            seconds=0 if request.user.is_authenticated else settings.API_LIST_CACHE_SECONDS,
+        )
         response = Response(data)
         if stamp is not None:
             response["Last-Modified"] = http_date(stamp.timestamp())

@@ -88,16 +88,18 @@ def _coverage_of_every_country(user) -> dict[int, dict]:
     return dict(coverage)
 
 
-def kept_until_changed(key: str, compute, *, stamp):
+def kept_until_changed(key: str, compute, *, stamp, seconds: int = CHANGE_STAMP_SECONDS):
     """compute(), kept in Django's cache under `key` and the time the data last changed (`stamp`, from
-    last_changed(DATA_CHANGES)), for at most CHANGE_STAMP_SECONDS: counts over a million values are
-    read once per change instead of once per visit."""
+    last_changed(DATA_CHANGES)), for at most `seconds` (0: not kept) and CHANGE_STAMP_SECONDS: counts
+    over a million values and pages of the API are read once per change instead of once per visit."""
+    if not seconds:
+        return compute()
     digest = hashlib.blake2b(f"{key}|{stamp.isoformat() if stamp else 'empty'}".encode(), digest_size=16)
     cache_key = f"thresholds:kept:{digest.hexdigest()}"
     value = cache.get(cache_key)
     if value is None:
         value = compute()
-        cache.set(cache_key, value, CHANGE_STAMP_SECONDS)
+        cache.set(cache_key, value, min(seconds, CHANGE_STAMP_SECONDS))
     return value
 
 
