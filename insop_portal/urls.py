@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from insop_portal.api import router
+from insop_portal.api_auth import TokenView
 from sops.api import KpiView
 
 admin.site.site_header = "INSOP portal: curators"
@@ -11,7 +11,7 @@ admin.site.site_title = "INSOP curators"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/stats/kpis/", KpiView.as_view(), name="api-kpis"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

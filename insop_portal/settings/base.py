@@ -103,6 +103,10 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Lockouts are logged (logger "axes", WARNING) with the username, so operators see which account is
+# under attack; addresses stay masked in the log and are recorded in the admin's access attempts.
+AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure kept (admin: Axes > access failures)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

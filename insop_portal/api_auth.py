@@ -1,0 +1,39 @@
+"""POST /api/v1/auth/token/: a username and password for an API token, locked out after repeated
+wrong passwords exactly like the sign-in pages (django-axes: same counter, same cool-off, same log)."""
+
+from axes.helpers import get_cool_off
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled, ValidationError
+
+LOCKED_OUT = (
+    "Too many failed sign-in attempts for this account from your address. "
+    "Try again after the number of seconds in Retry-After, or ask a curator to unlock the account."
+)
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    def validate(self, attrs):
+        # django-axes keeps its state on Django's request; DRF's request wraps it.
+        request = self.context["request"]
+        self.context["request"] = getattr(request, "_request", request)
+        try:
+            return super().validate(attrs)
+        finally:
+            self.context["request"] = request
+
+
+class TokenView(ObtainAuthToken):
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            http_request = request._request
+            if not getattr(http_request, "axes_locked_out", False):
+                raise
+            # Answered here in the API's error shape; AxesMiddleware would answer with a web page.
+            http_request.axes_locked_out = False
+            cool_off = get_cool_off(http_request)
+            raise Throttled(wait=cool_off.total_seconds() if cool_off else None, detail=LOCKED_OUT) from None
