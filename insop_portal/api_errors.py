@@ -77,6 +77,7 @@ ERROR_STATUSES = {
     "406": "The requested format is not available.",
     "415": "Unsupported media type.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
+    "503": "The database is unavailable for a moment; retry after the number of seconds in Retry-After.",
 }
 CHANGE_STATUSES = {
     "412": "If-Match does not match the record's current ETag.",
@@ -95,6 +96,11 @@ ERROR_EXAMPLES = {
     "406": ("not_acceptable", "Could not satisfy the request Accept header.", {}),
     "415": ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
     "429": ("throttled", "Request was throttled. Expected available in 42 seconds.", {}),
+    "503": (
+        "database_unavailable",
+        "The database is unavailable for a moment; nothing was changed. Try again shortly.",
+        {},
+    ),
     "412": (
         "precondition_failed",
         'The record changed since your copy (now "thresholdvalue-146-v3.9f2c4e1a0b7d3c65"): '

@@ -1,8 +1,14 @@
-"""Requests the database could never answer are refused before any view runs."""
+"""Requests the database could never answer are refused before any view runs, and requests the
+database cannot answer for the moment are told so."""
 
-from django.http import HttpResponseBadRequest
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
 
 from insop_portal.api_errors import error_response
+
+logger = logging.getLogger(__name__)
 
 
 class RejectNulBytesMiddleware:
@@ -27,3 +33,32 @@ class RejectNulBytesMiddleware:
             return error_response(400, "invalid", "", errors={name: [self.MESSAGE] for name in faulty})
         text = f"{', '.join(faulty)}: {self.MESSAGE}"
         return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database cannot be reached (restarting, failing over), a 503 with Retry-After.
+
+    Not a 500: nothing is wrong with the request, and clients and proxies retry a 503. Each request
+    opens its connection afresh after a failure (CONN_HEALTH_CHECKS), so the portal recovers by
+    itself as soon as the database is back.
+    """
+
+    RETRY_AFTER_SECONDS = 30
+    MESSAGE = "The database is unavailable for a moment; nothing was changed. Try again shortly."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
+        if request.path.startswith("/api/"):
+            response = error_response(503, "database_unavailable", self.MESSAGE)
+        else:
+            response = HttpResponse(self.MESSAGE, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -30,6 +30,7 @@ from thresholds.services import (
     ImportRejected,
     RollbackRefused,
     import_batch_rollback,
+    import_batches_recover,
     instrument_withdraw,
     record_save,
     threshold_import,
@@ -465,6 +466,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "created_at",
         "created_by",
         "status",
+        "finished_at",
         "rows_total",
         "created_count",
         "updated_count",
@@ -475,6 +477,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "sha256"]
     readonly_fields = [*(field.name for field in ImportBatch._meta.fields), "values_written"]
     actions = ["roll_back"]
+
+    def changelist_view(self, request, extra_context=None):
+        # Imports whose process died show as failed, not as running forever.
+        import_batches_recover()
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="values")
     def values_written(self, obj):

@@ -123,7 +123,7 @@ def _copy_stream(sql: str | None, params) -> Iterator[bytes]:
     with connection.cursor() as cursor:
         # Parameters bound on the client: Django's debug cursor (DEBUG on) passes COPY no parameters.
         statement = cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
-        with cursor.copy(statement) as copy:
+        with connection.wrap_database_errors, cursor.copy(statement) as copy:
             for chunk in copy:
                 yield bytes(chunk)
 

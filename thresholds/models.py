@@ -35,9 +35,15 @@ def validate_value_text(text: str) -> None:
 
 
 class ImportBatch(models.Model):
-    """One committed spreadsheet import. Every row it wrote points to it, so it can be rolled back."""
+    """One spreadsheet import. Every row it wrote points to it, so it can be rolled back.
+
+    A batch is "running" from the moment its writing starts; its rows and its "committed" status are
+    written in one transaction. An import that stops (an error, a killed process, a lost database
+    connection) writes no row and its batch ends "failed", with the reason in `notes`.
+    """
 
     class Status(models.TextChoices):
+        RUNNING = "running", "Running"
         COMMITTED = "committed", "Committed"
         ROLLED_BACK = "rolled_back", "Rolled back"
         FAILED = "failed", "Failed"
@@ -48,7 +54,8 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.COMMITTED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     rows_total = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)

@@ -3,13 +3,14 @@ the survey call these, so each rule is written once."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -17,6 +18,8 @@ from reference.models import Country, LandUseClass, Tier, Unit
 from reference.text import match_key
 from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, Problem, plan_import, plan_record
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue, value_numbers
+
+logger = logging.getLogger(__name__)
 
 
 class ImportRejected(Exception):
@@ -50,7 +53,8 @@ def threshold_import(
     """Import a spreadsheet, all or nothing. A dry run plans and reports without writing.
 
     Re-importing the same file changes nothing; a corrected file updates what changed, with history.
-    `progress(kind, count)` hears of rows "checked" and then "written".
+    `progress(kind, count)` hears of rows "checked" and then "written". An import that stops while
+    writing leaves no row behind and its batch "failed" (see import_batches_recover).
     """
     plan = plan_import(
         file_name=file_name, content=content, progress=(lambda count: progress("checked", count)) if progress else None
@@ -62,22 +66,103 @@ def threshold_import(
         summary["create"] or summary["update"] or summary["instruments_update"] or summary["instruments_create"]
     ):
         return ImportResult(plan=plan, batch=None)
-    return ImportResult(plan=plan, batch=_commit(plan, user=user, progress=progress))
+    import_batches_recover()
+    batch = _start(plan, user=user)
+    try:
+        _commit(plan, batch=batch, user=user, progress=progress)
+    except BaseException as exc:  # KeyboardInterrupt and SystemExit too: the batch must not stay "running"
+        _mark_failed(batch, reason=f"{type(exc).__name__}: {exc}".strip())
+        raise
+    finally:
+        _release(batch)
+    return ImportResult(plan=plan, batch=batch)
+
+
+# Advisory locks (PostgreSQL) held by a running import's connection for as long as it lives: a
+# "running" batch whose lock is free belongs to a process that died (killed, or its connection cut).
+_IMPORT_LOCK_CLASS = 7201
+# Without advisory locks (SQLite, for development) a batch running this long is taken as dead.
+_RUNNING_AT_MOST = timedelta(hours=6)
 
 
 @transaction.atomic
-def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
+def _start(plan: ImportPlan, *, user) -> ImportBatch:
     summary = plan.summary()
     batch = ImportBatch.objects.create(
         file_name=plan.file_name[:255],
         sha256=plan.sha256,
         created_by=user,
+        status=ImportBatch.Status.RUNNING,
         rows_total=summary["rows"],
         created_count=summary["create"],
         updated_count=summary["update"],
         unchanged_count=summary["unchanged"],
         instruments_created=summary["instruments_create"],
     )
+    if connection.vendor == "postgresql":
+        # Taken in the transaction that makes the batch visible, so nobody sees it running unlocked.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_IMPORT_LOCK_CLASS, batch.pk])
+    return batch
+
+
+def _release(batch: ImportBatch) -> None:
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_IMPORT_LOCK_CLASS, batch.pk])
+    except DatabaseError:
+        pass  # the connection is gone, and its locks with it
+
+
+def _mark_failed(batch: ImportBatch, *, reason: str) -> None:
+    """Record why an import stopped. Its transaction was rolled back: no row of it was written."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a terminated connection is replaced here
+    notes = f"Stopped before it finished, nothing was written: {reason}"[:2000]
+    try:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED, finished_at=timezone.now(), notes=notes
+        )
+    except DatabaseError:
+        # The database is unreachable: import_batches_recover() marks the batch once it is back.
+        logger.exception("Import batch #%s stopped and could not be marked failed", batch.pk)
+        return
+    batch.status, batch.notes = ImportBatch.Status.FAILED, notes
+    logger.error("Import batch #%s (%s) failed: %s", batch.pk, batch.file_name, reason)
+
+
+def import_batches_recover() -> list[int]:
+    """Mark "failed" the running imports whose process is gone (killed, crashed, disconnected).
+
+    Run before every import, when curators open the list of imports, and by `manage.py recover_imports`.
+    Their writing was one transaction that never committed, so there is nothing to undo.
+    """
+    running = list(ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING).values_list("pk", "created_at"))
+    gone = [pk for pk, created_at in running if _importer_gone(pk, created_at)]
+    if gone:
+        ImportBatch.objects.filter(pk__in=gone, status=ImportBatch.Status.RUNNING).update(
+            status=ImportBatch.Status.FAILED,
+            finished_at=timezone.now(),
+            notes="Stopped before it finished, nothing was written: the importing process or its database "
+            "connection went away (killed, restarted or cut off). Import the file again.",
+        )
+        logger.error("Import batch(es) %s found abandoned and marked failed", ", ".join(map(str, gone)))
+    return gone
+
+
+def _importer_gone(pk: int, created_at: datetime) -> bool:
+    if connection.vendor != "postgresql":
+        return timezone.now() - created_at > _RUNNING_AT_MOST
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Taken only for this transaction: free means no living connection holds it.
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_CLASS, pk])
+        return cursor.fetchone()[0]
+
+
+@transaction.atomic
+def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
     reason = batch.change_reason
 
     instrument_ids: dict[tuple, int] = {}
@@ -156,7 +241,8 @@ def _commit(plan: ImportPlan, *, user, progress) -> ImportBatch:
         )
         if progress:
             progress("written", len(to_update))
-    return batch
+    batch.status, batch.finished_at = ImportBatch.Status.COMMITTED, timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -213,7 +299,9 @@ def _copy_new_values(rows: list, *, instrument_ids: dict, units: dict, batch: Im
     history = ThresholdValue.history.model
     history_columns = [field.attname for field in history._meta.concrete_fields if field.attname in {"id", *columns}]
     with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        # Django wraps execute() but not COPY: its errors become Django's too (a lost connection is
+        # then noticed and replaced, as for any query).
+        with connection.wrap_database_errors, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             copy.write("".join(lines))
         names = ", ".join(history_columns)
         cursor.execute(

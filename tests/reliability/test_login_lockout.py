@@ -47,9 +47,7 @@ def victim(db):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("entrance", [web, admin, token], ids=["web", "admin", "api-token"])
-def test_wrong_passwords_lock_the_account_from_that_address_and_the_lockout_is_logged(
-    client, victim, entrance, caplog
-):
+def test_wrong_passwords_lock_the_account_from_that_address_and_the_lockout_is_logged(client, victim, entrance, caplog):
     for _attempt in range(LIMIT - 1):
         refused = entrance(client, "wrong")
         assert refused.status_code in (200, 400) and not locked(entrance, refused)

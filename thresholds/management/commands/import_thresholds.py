@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from thresholds.services import ImportRejected, threshold_import
@@ -42,6 +43,11 @@ class Command(BaseCommand):
                 column = f", column {problem.column}" if problem.column else ""
                 self.stderr.write(f"{where}{column}: {problem.message}")
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:
+            raise CommandError(
+                f"The import stopped: the database connection failed ({exc}). Nothing was written and the "
+                "import batch is marked failed; run the command again once the database is back."
+            ) from exc
         finally:
             for bar in bars.values():
                 bar.close()
