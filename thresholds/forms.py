@@ -79,4 +79,14 @@ class ImportUploadForm(forms.Form):
                 f"{upload.name} is {upload.size / 1e6:.1f} MB, over the "
                 f"{settings.THRESHOLD_IMPORT_MAX_BYTES / 1e6:.0f} MB limit; split it into smaller files."
             )
+        # An unsafe file (macros, zip bomb, entities, not what its name says) is refused here, before
+        # anything is stored for the preview.
+        from thresholds.spreadsheets import UnsafeFile, check_upload
+
+        try:
+            check_upload(file_name=upload.name, content=upload.read())
+        except UnsafeFile as exc:
+            raise ValidationError(str(exc)) from None
+        finally:
+            upload.seek(0)
         return upload

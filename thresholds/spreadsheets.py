@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,6 +59,12 @@ TEMPLATE_COLUMNS = [
 ]
 
 MAX_COMPRESSION_RATIO = 100
+# A workbook of a few sheets has a few dozen parts; thousands of tiny parts only make a parser work.
+MAX_PARTS = 1000
+# XML may hold comments and processing instructions before its first element, and a DTD among them:
+# the prologue is read up to here, and a part whose first element starts later is refused.
+PROLOGUE_BYTES = 65536
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
@@ -100,6 +107,10 @@ def _check_xlsx(file_name: str, content: bytes) -> None:
         members = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise UnsafeFile(f"{file_name}: the .xlsx file is damaged ({exc}).") from exc
+    if len(members) > MAX_PARTS:
+        raise UnsafeFile(
+            f"{file_name}: the workbook holds {len(members)} files, over the limit of {MAX_PARTS}; refused."
+        )
     names = {member.filename for member in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise UnsafeFile(f"{file_name}: this zip archive is not an Excel workbook.")
@@ -121,11 +132,18 @@ def _check_xlsx(file_name: str, content: bytes) -> None:
     for member in members:
         if member.filename.endswith((".xml", ".rels")):
             with archive.open(member) as part:
-                head = part.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                head = part.read(PROLOGUE_BYTES)
+            first = _FIRST_ELEMENT.search(head)
+            prologue = head[: first.start()] if first else head
+            if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue:
                 raise UnsafeFile(
                     f"{file_name}: part {member.filename} declares a DTD or entities, which spreadsheets never "
                     "need; refused."
+                )
+            if first is None and len(head) == PROLOGUE_BYTES:
+                raise UnsafeFile(
+                    f"{file_name}: part {member.filename} has no element in its first {PROLOGUE_BYTES // 1024} KB; "
+                    "refused."
                 )
 
 

@@ -1,7 +1,11 @@
 """Schemathesis generates requests from the OpenAPI schema and checks every response against it:
 no server errors, only documented status codes and content types, bodies that match their schemas.
-Once as an anonymous client, once as a curator, whose generated writes go through the services."""
+As an anonymous client, as a focal point (who reads what the public reads and may not write), and as
+a curator, whose generated writes go through the services.
 
+SCHEMATHESIS_EXAMPLES sets the examples per operation: 25 in `make test`, 100 in `make reliability`."""
+
+import os
 import zlib
 
 import pytest
@@ -22,6 +26,7 @@ from thresholds.api import record_etag
 from thresholds.models import LegalInstrument, ThresholdValue
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -45,14 +50,21 @@ def keep_the_test_transaction():
 @pytest.mark.django_db
 @schema.parametrize()
 # Derandomised: the same examples every run, so CI is repeatable; raise max_examples to explore more.
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case):
     case.call_and_validate(checks=CHECKS)
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_documented_to_a_focal_point(case, focal_point_token):
+    case.call_and_validate(headers={"Authorization": f"Token {focal_point_token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented_to_a_curator(case, curator_token):
     headers = {"Authorization": f"Token {curator_token}"}
     if case.method in ("PATCH", "POST") and "id" in (case.path_parameters or {}):
@@ -73,3 +85,14 @@ def curator_token(curator):
     from rest_framework.authtoken.models import Token
 
     return Token.objects.get_or_create(user=curator)[0].key
+
+
+@pytest.fixture
+def focal_point_token(german_focal_point, edition):
+    from rest_framework.authtoken.models import Token
+
+    from reference.models import Country
+    from surveys.services import response_start
+
+    response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    return Token.objects.get_or_create(user=german_focal_point)[0].key
