@@ -1,5 +1,7 @@
 """The reliability suite reports what each drill measured at the end of the run (docs/reliability.md)."""
 
+import io
+
 import pytest
 
 _measured: list[str] = []
@@ -20,3 +22,20 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("reliability measurements")
         for line in _measured:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def loaded_data(transactional_db):
+    """For tests on a live database (transaction=True): the reference and seed data, loaded again
+    when an earlier such test emptied the tables. Returns a superuser for the curator's part (the
+    curators' group, made by a migration, does not survive the emptying)."""
+    from django.core.management import call_command
+
+    from reference.models import Pollutant
+    from reference.services import reference_data_load
+    from tests.factories import UserFactory
+
+    if not Pollutant.objects.exists():
+        reference_data_load()
+        call_command("load_seed", verbosity=0, stdout=io.StringIO())
+    return UserFactory(username="drill-curator", is_staff=True, is_superuser=True)

@@ -23,8 +23,6 @@ from django.db import connection
 
 from bench.common import gunicorn
 from reference.models import Pollutant
-from reference.services import reference_data_load
-from tests.factories import UserFactory
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 
 pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True)]
@@ -35,11 +33,8 @@ TITLE = "DRILL instrument"
 
 
 @pytest.fixture(autouse=True)
-def on_postgresql():
+def on_postgresql(loaded_data):
     assert connection.vendor == "postgresql", "the fault drills need DATABASE_URL on PostgreSQL"
-    if not Pollutant.objects.exists():  # an earlier live-database test emptied the tables
-        reference_data_load()
-    UserFactory(username="drill-curator", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
