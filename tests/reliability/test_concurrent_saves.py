@@ -14,6 +14,7 @@ from reference.models import Country
 from surveys.models import SurveyResponse
 from surveys.services import response_start
 from tests.factories import SurveyEditionFactory, focal_point
+from tests.reliability.helpers import admin_form_data
 from thresholds.api import record_etag
 from thresholds.models import ThresholdValue
 
@@ -84,17 +85,13 @@ def test_two_curators_saving_one_value_in_the_admin(loaded_data):
     value = ThresholdValue.objects.filter(status="published").first()
     url = f"/admin/thresholds/thresholdvalue/{value.pk}/change/"
     editors = [signed_in(loaded_data), signed_in(other)]
-    forms = [editor.get(url).context["adminform"].form for editor in editors]
+    posts = [
+        admin_form_data(editor, url, notes=notes)
+        for editor, notes in zip(editors, ["first editor", "second editor"], strict=True)
+    ]
     connections.close_all()
-
-    def data(form, notes):
-        fields = {name: form[name].value() for name in form.fields}
-        fields = {name: ("" if item is None else item) for name, item in fields.items()}
-        return {**fields, "notes": notes}
-
     saves = [
-        (lambda editor=editor, form=form, notes=notes: editor.post(url, data(form, notes)))
-        for editor, form, notes in zip(editors, forms, ["first editor", "second editor"], strict=True)
+        (lambda editor=editor, data=data: editor.post(url, data)) for editor, data in zip(editors, posts, strict=True)
     ]
     results = at_once(*saves)
     assert sorted(result.status_code for result in results) == [200, 302]
