@@ -8,7 +8,7 @@ PORT ?= 8000
 # Stamp files so that a second `make run` skips what is already done.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api bench-static bench-datasette bench-load vendor clean
+.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api bench-static bench-datasette bench-load vendor clean backup restore reliability
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
@@ -22,6 +22,9 @@ help:
 	@echo "make lock              re-pin requirements.lock from pyproject.toml"
 	@echo "make vendor            refresh the vendored map shapes and test tools from the npm registry"
 	@echo "make bench             benchmarks B1-B6 at a million values (DATABASE_URL on PostgreSQL); docs/performance.md"
+	@echo "make reliability       the reliability and security suite (DATABASE_URL on PostgreSQL); docs/reliability.md"
+	@echo "make backup            pg_dump of DATABASE_URL into backups/, with a manifest of row counts and checksums"
+	@echo "make restore           restore drill: the newest backup (or DUMP=file) into a scratch database, checked"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -126,6 +129,13 @@ bench-datasette: migrate bench-static $(BENCH_VENV)/bin/datasette
 bench-load: migrate bench-static
 	$(MANAGE) load_reference_data -v0
 	$(BIN)/python bench/mixed_load.py --rows $(API_BENCH_ROWS) --clients 50 --seconds 60
+
+# Backups (PostgreSQL): docs/reliability.md, "Backup and restore".
+backup: $(INSTALLED)
+	$(BIN)/python -m insop_portal.backup dump --to backups
+
+restore: $(INSTALLED)
+	$(BIN)/python -m insop_portal.backup restore $(if $(DUMP),--dump $(DUMP))
 
 # Re-pin every dependency (and theirs) from a clean venv; commit the result.
 lock:

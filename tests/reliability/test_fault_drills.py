@@ -215,3 +215,30 @@ def test_a_postgresql_restart_under_load_is_survived_without_restarting_the_port
         f"{len(statuses)} requests; restart took {restarted - restart_began:.1f} s; during it "
         f"{during.count(200)} answered, {during.count(503)} got 503; after it {len(after)} answered, all 200"
     )
+
+
+def test_a_backup_restores_whole_into_a_scratch_database(tmp_path, report):
+    """`make backup` then `make restore`: every table's rows and checksum equal, migrations clean,
+    the portal answers from the restored copy."""
+    from tests.thresholds.helpers import csv_bytes, row
+    from thresholds.services import threshold_import
+
+    threshold_import(file_name="before-backup.csv", content=csv_bytes([row(instrument="Backup drill ordinance")]))
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "DJANGO_SETTINGS_MODULE": "insop_portal.settings.test",
+    }
+    dumped = subprocess.run(
+        [sys.executable, "-m", "insop_portal.backup", "dump", "--to", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert dumped.returncode == 0, dumped.stderr
+    restored = subprocess.run(
+        [sys.executable, "-m", "insop_portal.backup", "restore", "--dump", str(next(tmp_path.glob("*.dump")))],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    lines = [line for line in restored.stdout.splitlines() if line.startswith(("ok", "FAIL"))]
+    assert len(lines) == 4 and all(line.startswith("ok") for line in lines), restored.stdout
+    report(dumped.stdout.strip().splitlines()[-1] + " | " + " | ".join(lines))
