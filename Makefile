@@ -130,6 +130,18 @@ bench-load: migrate bench-static
 	$(MANAGE) load_reference_data -v0
 	$(BIN)/python bench/mixed_load.py --rows $(API_BENCH_ROWS) --clients 50 --seconds 60
 
+# The reliability and security suite (docs/reliability.md). DATABASE_URL must name a scratch PostgreSQL
+# database: the drills restart PostgreSQL, import 200,000 values and add RELIABILITY_ROWS synthetic
+# values for the load. Needs wrk, pg_dump and Chromium (CI installs them).
+RELIABILITY_ROWS ?= 100000
+reliability: migrate bench-static
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make reliability needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
+	$(MANAGE) load_reference_data -v0
+	SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest -m "" -p no:cacheprovider tests/reliability \
+		tests/portal/test_api_schema_fuzz.py tests/browser/test_security_policy_in_chromium.py
+	$(BIN)/python bench/mixed_load.py --rows $(RELIABILITY_ROWS) --clients 50 --seconds 60
+	$(BIN)/python bench/autosave_load.py --clients 200 --responses 20
+
 # Backups (PostgreSQL): docs/reliability.md, "Backup and restore".
 backup: $(INSTALLED)
 	$(BIN)/python -m insop_portal.backup dump --to backups

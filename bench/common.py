@@ -114,14 +114,22 @@ def server(command: list[str], *, port: int, env: dict[str, str], ready_path: st
             output.close()
 
 
-def gunicorn(app: str = "insop_portal.wsgi:application", *, port: int, workers: int | None = 2, **extra_env: str):
+def gunicorn(
+    app: str = "insop_portal.wsgi:application",
+    *,
+    port: int,
+    workers: int | None = 2,
+    log: Path | None = None,
+    **extra_env: str,
+):
     """The portal (or another WSGI app) under gunicorn with the production configuration file.
     `workers=None` keeps gunicorn.conf.py's recommended count."""
     env = production_env(port, **extra_env)
     if workers is not None:
         env["GUNICORN_WORKERS"] = str(workers)
     command = [sys.executable, "-m", "gunicorn", app, "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"]
-    return server(command, port=port, env=env, ready_path="/api/v1/tiers/" if app.startswith("insop") else "/")
+    ready = "/api/v1/tiers/" if app.startswith("insop") else "/"
+    return server(command, port=port, env=env, ready_path=ready, log=log)
 
 
 def wrk(url: str, *, seconds: int = 10, connections: int = 8, threads: int = 2, script: Path | None = None) -> str:

@@ -123,8 +123,10 @@ def section(request, pk: int, code: str):
         autosave = request.headers.get("X-Autosave") == "1"
         target = next((extra for extra in (paste, upload) if extra is not None and extra.is_bound), form)
         saved, message = _save_section(request, response, code, target)
+        # 409 only when someone else saved first; a form that could not be read is the sender's fault.
+        conflict = bool(message) and _posted_version(request) is not None
         if autosave:
-            status = 200 if saved else (409 if message else 400)
+            status = 200 if saved else (409 if conflict else 400)
             errors = {} if saved else _form_errors(target)
             return JsonResponse(
                 {"saved": saved, "version": response.version, "message": message, "errors": errors}, status=status
@@ -138,7 +140,9 @@ def section(request, pk: int, code: str):
     if code == "c":
         context["instruments"] = response.instruments.all()
         context["comments"] = ReviewComment.objects.filter(response=response, section="c", resolved=False)
-    return render(request, template, context)
+    # A form shown again with its errors says so in its status too: 409 when someone else saved first.
+    status = 200 if request.method != "POST" else (409 if conflict else 400)
+    return render(request, template, context, status=status)
 
 
 def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):

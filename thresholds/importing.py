@@ -74,6 +74,7 @@ TEXTURES = {
     "organic": "organic",
     "peat": "organic",
 }
+FREE_TEXT_LIMIT = 10_000
 DECIMAL_COLUMNS = ["ph_min", "ph_max", "clay_min", "clay_max", "toc_min", "toc_max", "cec_min", "cec_max"]
 # What an import writes on a value; the comparison that decides "updated" or "unchanged" uses these.
 VALUE_FIELDS = [
@@ -642,6 +643,10 @@ def _check_lengths(fields: dict, jurisdiction: str, title: str, problem) -> None
         "depth": ("depth", 50),
         "source_url": ("source_url", 500),
         "source_page": ("source_page", 200),
+        # Free text has no column limit in the database, but no source needs more than this.
+        "condition_text": ("condition", FREE_TEXT_LIMIT),
+        "source_quote": ("source_quote", FREE_TEXT_LIMIT),
+        "notes": ("notes", FREE_TEXT_LIMIT),
     }
     for name, (column, limit) in limits.items():
         if len(fields.get(name) or "") > limit:

@@ -1,5 +1,6 @@
 """How threshold values and instruments look in the API. Mapping only; the rules live in services."""
 
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -8,6 +9,7 @@ from rest_framework import serializers
 from reference.models import Country
 from reference.serializers import CountrySerializer
 from thresholds import api_examples
+from thresholds.importing import DECIMAL_COLUMNS
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
@@ -170,15 +172,60 @@ class CountryCoverageSerializer(CountrySerializer):
         return self.context["coverage"].get(country.id, empty)
 
 
+class StrictTextMixin:
+    """Text only: DRF's text fields would store a number, or a boolean, as its text."""
+
+    default_error_messages = {"not_text": "Must be text (a JSON string), not {kind}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text", kind=_json_kind(data))
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictTextMixin, serializers.CharField):
+    pass
+
+
+class StrictURLField(StrictTextMixin, serializers.URLField):
+    pass
+
+
+class TextOrNumberField(serializers.CharField):
+    """A numeric import column: a JSON number, or text kept as written ("0.30", "<0.5")."""
+
+    default_error_messages = {"not_text": "Must be a number or text, not {kind}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("not_text", kind=_json_kind(data))
+        return super().to_internal_value(data)
+
+
+def _json_kind(data) -> str:
+    if isinstance(data, bool):
+        return "true/false"
+    if isinstance(data, int | float):
+        return "a number"
+    if data is None:
+        return "null"
+    return {list: "a list", dict: "an object"}.get(type(data), type(data).__name__)
+
+
+NUMERIC_COLUMNS = {"value", "instrument_year", "value_year", "source_page", *DECIMAL_COLUMNS}
+
+
 @extend_schema_serializer(examples=[api_examples.THRESHOLD_WRITE])
 class ThresholdWriteSerializer(serializers.Serializer):
     """A value in the import template's columns; every column is optional here, the import's checks
-    say what is missing. Send numbers as strings to keep them as written ("0.30")."""
+    say what is missing. Text columns take JSON strings; numeric ones also numbers, but send them as
+    strings to keep them as written ("0.30")."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for column in TEMPLATE_COLUMNS:
-            self.fields[column] = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+            kind = TextOrNumberField if column in NUMERIC_COLUMNS else StrictCharField
+            self.fields[column] = kind(required=False, allow_blank=True, trim_whitespace=True)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -205,6 +252,12 @@ class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
     """What a curator sends to create or change an instrument; the model's own checks apply on save."""
 
     country = CountryCodeField(slug_field="iso3", queryset=Country.objects.all())
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.URLField: StrictURLField,
+    }
 
     class Meta:
         model = LegalInstrument

@@ -83,7 +83,7 @@ def test_bad_survey_values_get_line_numbers_and_change_nothing(client, edition, 
         {"version": version, "paste": "1", "paste-instrument": instrument.pk, "paste-rows": pasted},
     )
     text = page.content.decode()
-    assert page.status_code == 200
+    assert page.status_code == 400
     for line in (2, 3, 4, 5):
         assert f"Line {line}" in text, line
     assert every_table() == before and SurveyResponse.objects.get(pk=response.pk).version == version

@@ -43,7 +43,7 @@ def test_saving_a_section_with_a_stale_version_keeps_what_was_typed(client, edit
     assert first.status_code == 302
     stale = client.post(url, {"version": response.version, "working_towards_adoption": "no", "comments": "Second"})
     body = stale.content.decode()
-    assert stale.status_code == 200 and "Someone else saved this record" in body and "Second" in body
+    assert stale.status_code == 409 and "Someone else saved this record" in body and "Second" in body
     response.refresh_from_db()
     assert (response.comments, response.working_towards_adoption) == ("First", "yes")
 
@@ -418,7 +418,7 @@ def test_a_mangled_version_is_a_message_not_a_crash(client, edition, german_foca
     section = client.post(
         f"/survey/responses/{response.pk}/d/", {"version": version, "working_towards_adoption": "yes"}
     )
-    assert section.status_code == 200 and "reload the page" in section.content.decode()
+    assert section.status_code == 400 and "reload the page" in section.content.decode()
     submitted = client.post(f"/survey/responses/{response.pk}/submit/", {"version": version}, follow=True)
     assert submitted.status_code == 200 and SurveyResponse.objects.get(pk=response.pk).status == "draft"
     SurveyResponse.objects.filter(pk=response.pk).update(status="submitted")
