@@ -43,3 +43,26 @@ def test_the_admin_runs_under_the_policy(page):
     page.wait_for_url("**/admin/")
     assert violations_while_visiting(page, "/admin/thresholds/thresholdvalue/") == []
     assert violations_while_visiting(page, "/admin/thresholds/thresholdvalue/add/") == []
+
+
+def test_script_typed_into_free_text_never_runs(page):
+    """A title and notes holding markup, and the same markup in the search box: the browser shows
+    text and runs nothing (no dialog opens)."""
+    from thresholds.models import LegalInstrument, ThresholdValue
+
+    payload = "<script>alert('xss')</script><img src=x onerror=alert(1)>"
+    value = ThresholdValue.objects.filter(instrument__country__iso3="DEU", status="published").first()
+    LegalInstrument.objects.filter(pk=value.instrument_id).update(title=payload)
+    ThresholdValue.objects.filter(pk=value.pk).update(notes=payload, source_quote=payload)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in ("/countries/DEU/", f"/instruments/{value.instrument_id}/", "/search/"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    page.fill("input[name=q]", payload)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert dialogs == []
+    page.goto(f"/instruments/{value.instrument_id}/")
+    assert payload in page.locator("h1").inner_text()
