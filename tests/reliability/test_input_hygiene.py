@@ -6,13 +6,13 @@ that shows them. NUL bytes, over-long strings and values of the wrong type, in e
 in the survey's forms, are a 400 that names the field, never a 500, and change nothing."""
 
 import pytest
-from django.apps import apps
 from rest_framework.authtoken.models import Token
 
 from reference.models import Country
 from sops.models import Sop
 from surveys.models import SurveyResponse
 from surveys.services import response_start
+from tests.reliability.helpers import every_table
 from tests.thresholds.helpers import row
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.serializers import NUMERIC_COLUMNS
@@ -21,14 +21,6 @@ from thresholds.spreadsheets import TEMPLATE_COLUMNS
 pytestmark = pytest.mark.django_db
 
 PAYLOAD = "<script>alert('xss')</script>\"><img src=x onerror=alert(1)>"
-
-
-def every_table() -> dict[str, int]:
-    return {
-        model._meta.db_table: model.objects.count()
-        for app in ("reference", "thresholds", "surveys", "sops")
-        for model in apps.get_app_config(app).get_models()
-    }
 
 
 @pytest.fixture

@@ -4,24 +4,15 @@ non-numbers, duplicates) get a report naming each faulty row and column, and no 
 import io
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
 from reference.models import Country
 from surveys.models import SurveyResponse
 from surveys.services import response_start
+from tests.reliability.helpers import every_table
 from tests.thresholds.helpers import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
-
-
-def every_table() -> dict[str, int]:
-    """Row counts of every table of the portal's apps (histories included)."""
-    return {
-        model._meta.db_table: model.objects.count()
-        for app in ("reference", "thresholds", "surveys", "sops")
-        for model in apps.get_app_config(app).get_models()
-    }
 
 
 BAD_ROWS = [
