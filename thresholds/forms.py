@@ -4,6 +4,7 @@ from django.db import models
 
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.services import ConcurrentEdit, check_version
+from thresholds.spreadsheets import UnsafeFile, check_upload
 
 
 def https_url_fields(field, **kwargs):
@@ -81,8 +82,6 @@ class ImportUploadForm(forms.Form):
             )
         # An unsafe file (macros, zip bomb, entities, not what its name says) is refused here, before
         # anything is stored for the preview.
-        from thresholds.spreadsheets import UnsafeFile, check_upload
-
         try:
             check_upload(file_name=upload.name, content=upload.read())
         except UnsafeFile as exc:
