@@ -26,10 +26,13 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture
 def loaded_data(transactional_db):
-    """For tests on a live database (transaction=True): the reference and seed data, loaded again
-    when an earlier such test emptied the tables. Returns a superuser for the curator's part (the
-    curators' group, made by a migration, does not survive the emptying)."""
+    """For the drills, on a live PostgreSQL database (transaction=True): the reference and seed data,
+    loaded again when an earlier such test emptied the tables. Returns a superuser for the curator's
+    part (the curators' group, made by a migration, does not survive the emptying)."""
     from django.core.management import call_command
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "the drills need DATABASE_URL on PostgreSQL"
 
     from reference.models import Pollutant
     from reference.services import reference_data_load

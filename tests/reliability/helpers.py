@@ -16,3 +16,10 @@ def admin_form_data(client, url: str, **changes) -> dict:
     form = client.get(url).context["adminform"].form
     fields = {name: form[name].value() for name in form.fields}
     return {**{name: "" if item is None else item for name, item in fields.items()}, **changes}
+
+
+def drill_database_url() -> str:
+    """The test database's address, for the processes a drill starts (servers, importers, backups)."""
+    from django.db import connection
+
+    return "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)

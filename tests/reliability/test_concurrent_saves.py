@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from reference.models import Country
@@ -18,12 +18,7 @@ from tests.reliability.helpers import admin_form_data
 from thresholds.api import record_etag
 from thresholds.models import ThresholdValue
 
-pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def on_postgresql(loaded_data):
-    assert connection.vendor == "postgresql", "the concurrency drills need DATABASE_URL on PostgreSQL"
+pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loaded_data")]
 
 
 def at_once(*calls):

@@ -23,18 +23,14 @@ from django.db import connection
 
 from bench.common import gunicorn
 from reference.models import Pollutant
+from tests.reliability.helpers import drill_database_url
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 
-pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loaded_data")]
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 200_000
 TITLE = "DRILL instrument"
-
-
-@pytest.fixture(autouse=True)
-def on_postgresql(loaded_data):
-    assert connection.vendor == "postgresql", "the fault drills need DATABASE_URL on PostgreSQL"
 
 
 @pytest.fixture
@@ -72,7 +68,7 @@ def importer(path: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "insop_portal.settings.test",
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "DATABASE_URL": drill_database_url(),
     }
     command = [sys.executable, "manage.py", "import_thresholds", str(path), "--user", "drill-curator", "-v0"]
     return subprocess.Popen(
@@ -174,7 +170,7 @@ def test_a_postgresql_restart_under_load_is_survived_without_restarting_the_port
     """Clients keep asking while PostgreSQL restarts: they get answers or a 503 with Retry-After
     (never a 500), and once the database is back every request succeeds again."""
     port = 8791
-    database = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
+    database = drill_database_url()
     statuses: list[tuple[float, int]] = []
     stop = threading.Event()
 
@@ -226,7 +222,7 @@ def test_a_backup_restores_whole_into_a_scratch_database(tmp_path, report):
     threshold_import(file_name="before-backup.csv", content=csv_bytes([row(instrument="Backup drill ordinance")]))
     env = {
         **os.environ,
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
+        "DATABASE_URL": drill_database_url(),
         "DJANGO_SETTINGS_MODULE": "insop_portal.settings.test",
     }
     dumped = subprocess.run(
