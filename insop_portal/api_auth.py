@@ -2,7 +2,6 @@
 wrong passwords exactly like the sign-in pages (django-axes: same counter, same cool-off, same log)."""
 
 from axes.helpers import get_cool_off
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 
@@ -12,19 +11,11 @@ LOCKED_OUT = (
 )
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
-    def validate(self, attrs):
-        # django-axes keeps its state on Django's request; DRF's request wraps it.
-        request = self.context["request"]
-        self.context["request"] = getattr(request, "_request", request)
-        try:
-            return super().validate(attrs)
-        finally:
-            self.context["request"] = request
-
-
 class TokenView(ObtainAuthToken):
-    serializer_class = TokenRequestSerializer
+    def get_serializer_context(self):
+        # The serializer authenticates with this request: Django's own, on which django-axes keeps
+        # its state (DRF's request wraps it, and the lockout would not be seen).
+        return {**super().get_serializer_context(), "request": self.request._request}
 
     def post(self, request, *args, **kwargs):
         try:

@@ -122,9 +122,7 @@ def section(request, pk: int, code: str):
             raise PermissionDenied
         autosave = request.headers.get("X-Autosave") == "1"
         target = next((extra for extra in (paste, upload) if extra is not None and extra.is_bound), form)
-        saved, message = _save_section(request, response, code, target)
-        # 409 only when someone else saved first; a form that could not be read is the sender's fault.
-        conflict = bool(message) and _posted_version(request) is not None
+        saved, message, conflict = _save_section(request, response, code, target)
         if autosave:
             status = 200 if saved else (409 if conflict else 400)
             errors = {} if saved else _form_errors(target)
@@ -172,13 +170,14 @@ def _posted_version(request) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
-def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[bool, str]:
-    """(saved, message): message says why nothing was saved when someone else saved first."""
+def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[bool, str, bool]:
+    """(saved, message, conflict): the message says why nothing was saved beyond the form's own
+    errors; conflict is true when someone else saved first (409), not when the form was wrong (400)."""
     if not form.is_valid():
-        return False, ""
+        return False, "", False
     expected = _posted_version(request)
     if expected is None:
-        return False, _("The form was incomplete (no version); reload the page.")
+        return False, _("The form was incomplete (no version); reload the page."), False
     try:
         with transaction.atomic():
             response_save(response=response, user=request.user, expected_version=expected, reason=f"section {code}")
@@ -198,10 +197,10 @@ def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[b
                     instance.save()
     except ConcurrentEdit as exc:
         response.refresh_from_db()
-        return False, str(exc) + " " + _("What you typed is still in the form below.")
+        return False, str(exc) + " " + _("What you typed is still in the form below."), True
     except (ValidationError, PermissionDenied) as exc:
-        return False, " ".join(getattr(exc, "messages", [str(exc)]))
-    return True, ""
+        return False, " ".join(getattr(exc, "messages", [str(exc)])), False
+    return True, "", False
 
 
 def _form_errors(form) -> dict:

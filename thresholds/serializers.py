@@ -173,13 +173,17 @@ class CountryCoverageSerializer(CountrySerializer):
 
 
 class StrictTextMixin:
-    """Text only: DRF's text fields would store a number, or a boolean, as its text."""
+    """Text only (DRF's text fields would store a number, or a boolean, as its text); numbers too
+    where `numbers_too` is set."""
 
-    default_error_messages = {"not_text": "Must be text (a JSON string), not {kind}."}
+    numbers_too = False
+    default_error_messages = {"not_text": "Must be {expected}, not {kind}."}
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_text", kind=_json_kind(data))
+        number = isinstance(data, int | float) and not isinstance(data, bool)
+        if not (isinstance(data, str) or (self.numbers_too and number)):
+            expected = "a number or text" if self.numbers_too else "text (a JSON string)"
+            self.fail("not_text", expected=expected, kind=_json_kind(data))
         return super().to_internal_value(data)
 
 
@@ -191,15 +195,10 @@ class StrictURLField(StrictTextMixin, serializers.URLField):
     pass
 
 
-class TextOrNumberField(serializers.CharField):
+class TextOrNumberField(StrictCharField):
     """A numeric import column: a JSON number, or text kept as written ("0.30", "<0.5")."""
 
-    default_error_messages = {"not_text": "Must be a number or text, not {kind}."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int | float):
-            self.fail("not_text", kind=_json_kind(data))
-        return super().to_internal_value(data)
+    numbers_too = True
 
 
 def _json_kind(data) -> str:
