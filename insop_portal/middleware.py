@@ -45,6 +45,10 @@ class DatabaseUnavailableMiddleware:
 
     RETRY_AFTER_SECONDS = 30
     MESSAGE = "The database is unavailable for a moment; nothing was changed. Try again shortly."
+    TOO_LONG = (
+        "This request took longer than the portal allows and was stopped; nothing was changed. "
+        "Narrow it down (fewer words or filters), or use the CSV download or the API."
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,10 +59,20 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
-        if request.path.startswith("/api/"):
-            response = error_response(503, "database_unavailable", self.MESSAGE)
+        if _stopped_by_statement_timeout(exception):
+            logger.warning("Statement timeout during %s %s", request.method, request.path)
+            code, message = "too_slow", self.TOO_LONG
         else:
-            response = HttpResponse(self.MESSAGE, status=503, content_type="text/plain; charset=utf-8")
+            logger.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
+            code, message = "database_unavailable", self.MESSAGE
+        if request.path.startswith("/api/"):
+            response = error_response(503, code, message)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+def _stopped_by_statement_timeout(exception) -> bool:
+    cause = exception.__cause__
+    return type(cause).__name__ == "QueryCanceled" and "statement timeout" in str(cause)

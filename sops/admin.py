@@ -2,10 +2,11 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from sops.models import Engagement, Laboratory, Sop, SopVersion, TrainingEvent
-from sops.services import sop_version_publish, training_record_attendance
+from sops.services import sop_version_publish, sop_version_save, training_record_attendance
 
 
 class SopVersionInline(admin.TabularInline):
@@ -26,10 +27,45 @@ class SopAdmin(SimpleHistoryAdmin):
 
 @admin.register(SopVersion)
 class SopVersionAdmin(SimpleHistoryAdmin):
+    """A version's status changes only through the Publish action; saves and history reverts go through
+    sop_version_save, which refuses one that would change it."""
+
     list_display = ["__str__", "date", "status", "published_at"]
     list_filter = ["status"]
     readonly_fields = ["status", "published_at"]
     actions = ["publish"]
+
+    def save_model(self, request, obj, form, change):
+        sop_version_save(version=obj, user=request.user)
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or bool(obj and self._revert_refusal(request, obj))
+
+    def _revert_refusal(self, request, obj) -> str:
+        """Why `obj` (a historical record's version) cannot be restored; "" if it can."""
+        if not self.has_change_permission(request, obj):
+            return "Reverting needs the permission to change SOP versions."
+        current = SopVersion.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+        if current is not None and current != obj.status:
+            return (
+                f"This record cannot be restored: it would change {obj}'s status from {current} to {obj.status}. "
+                "A version's status changes only through the Publish action (which supersedes the version "
+                "published before); restore a record with the current status, or publish the version."
+            )
+        return ""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            historical = get_object_or_404(SopVersion.history.model, id=object_id, history_id=version_id)
+            refusal = self._revert_refusal(request, historical.instance)
+            if refusal:
+                self.message_user(request, refusal, messages.ERROR)
+                return redirect("admin:sops_sopversion_history", object_id)
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except ValidationError as exc:  # changed by someone else between the check and the save
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect("admin:sops_sopversion_history", object_id)
 
     @admin.action(description="Publish (supersedes the version published before)")
     def publish(self, request, queryset):

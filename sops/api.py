@@ -6,8 +6,8 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sops.models import Engagement, Laboratory, Sop, SopVersion
-from sops.selectors import kpis
+from sops.models import Engagement, Laboratory, SopVersion
+from sops.selectors import kpis, sops_released
 from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
 
 
@@ -17,9 +17,12 @@ class SopViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["analyte_group", "technique", "extraction__code", "pollutants__slug"]
 
     def get_queryset(self):
+        # The API publishes released versions only, to everyone (curators see drafts in the admin), so an
+        # SOP with drafts only is not in it yet.
         versions = SopVersion.objects.order_by("-date")
         return (
-            Sop.objects.select_related("extraction")
+            sops_released()
+            .select_related("extraction")
             .prefetch_related(
                 "pollutants",
                 Prefetch("engagements", queryset=Engagement.objects.select_related("laboratory")),

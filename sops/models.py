@@ -7,7 +7,9 @@ import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -122,6 +124,21 @@ def validate_sop_document(upload) -> None:
     raise ValidationError("An SOP document must be a PDF or a Word (.docx) file; this file is neither.")
 
 
+# A version label is part of its download address: sops/urls.py accepts this pattern there.
+VERSION_LABEL_PATTERN = r"[\w.\-]+"
+
+validate_version_label = RegexValidator(
+    # What the address accepts, starting with a letter or digit (no "." or ".." path segment).
+    rf"\A(?=[^\W_]){VERSION_LABEL_PATTERN}\Z",
+    message=_(
+        "A version label may only have letters, digits, points, hyphens and underscores, and starts with a "
+        "letter or digit (e.g. 2.0 or 2.0-beta): it is part of the download address. Replace spaces and "
+        "other characters with a hyphen."
+    ),
+    code="version_label",
+)
+
+
 class SopVersion(models.Model):
     """One version of an SOP's document. Publishing one supersedes the version published before."""
 
@@ -132,7 +149,9 @@ class SopVersion(models.Model):
         SUPERSEDED = "superseded", _("Superseded")
 
     sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="versions")
-    version = models.CharField(max_length=20, help_text="e.g. 1.0, 2.1")
+    version = models.CharField(
+        max_length=20, validators=[validate_version_label], help_text="e.g. 1.0, 2.1 or 2.0-beta; no spaces."
+    )
     date = models.DateField()
     change_summary = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -155,6 +174,15 @@ class SopVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sop.code} v{self.version}"
+
+    @property
+    def download_url(self) -> str:
+        """The document's address; "" when the label cannot be part of one (a label stored before labels
+        were checked: a curator renames it), so that no page fails over it."""
+        try:
+            return reverse("sop-download", args=[self.sop.code, self.version])
+        except NoReverseMatch:
+            return ""
 
 
 class TrainingEvent(models.Model):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from reference.models import Country
-from sops.models import Engagement, Laboratory
+from sops.models import Engagement, Laboratory, Sop, SopVersion
 from surveys.models import Answer, SurveyResponse
 from surveys.selectors import latest_answers
 
@@ -31,6 +32,37 @@ class Kpi:
     @property
     def met(self) -> bool:
         return self.value >= self.target
+
+
+# The versions the public may read and download; drafts and versions under review are for curators.
+PUBLIC_STATUSES = (SopVersion.Status.PUBLISHED, SopVersion.Status.SUPERSEDED)
+
+
+def user_sees_sop_drafts(user) -> bool:
+    return bool(user and user.has_perm("sops.view_sopversion"))
+
+
+def sop_versions_visible_to(user) -> QuerySet[SopVersion]:
+    if user_sees_sop_drafts(user):
+        return SopVersion.objects.all()
+    return SopVersion.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def sops_released() -> QuerySet[Sop]:
+    """The SOPs with a published (or superseded) version: an SOP with drafts only is not public yet."""
+    released = SopVersion.objects.filter(sop=OuterRef("pk"), status__in=PUBLIC_STATUSES)
+    return Sop.objects.filter(Exists(released))
+
+
+def sops_visible_to(user) -> QuerySet[Sop]:
+    """Curators see every SOP; everyone else the released ones."""
+    return Sop.objects.all() if user_sees_sop_drafts(user) else sops_released()
+
+
+def version_statuses_visible_to(user) -> list[tuple[str, str]]:
+    """The version statuses `user` may filter by: naming a draft status would tell which SOPs have drafts."""
+    everything = user_sees_sop_drafts(user)
+    return [(code, label) for code, label in SopVersion.Status.choices if everything or code in PUBLIC_STATUSES]
 
 
 def _share(part: int, whole: int) -> float:

@@ -10,9 +10,12 @@ class SopVersionSerializer(serializers.ModelSerializer):
         model = SopVersion
         fields = ["version", "date", "status", "change_summary", "published_at", "download"]
 
-    def get_download(self, version) -> str:
+    def get_download(self, version) -> str | None:
+        """The document's address; null for a label that cannot be part of one (see SopVersion.download_url)."""
         request = self.context.get("request")
-        path = f"/sops/{version.sop.code}/versions/{version.version}/download/"
+        path = version.download_url
+        if not path:
+            return None
         return request.build_absolute_uri(path) if request else path
 
 

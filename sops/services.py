@@ -33,6 +33,27 @@ def sop_version_publish(*, version: SopVersion, user) -> SopVersion:
 
 
 @transaction.atomic
+def sop_version_save(*, version: SopVersion, user) -> SopVersion:
+    """Save a version's details (the admin's form, its history revert). Its status changes only through
+    sop_version_publish: a save that would change it (a revert to an old "published" record) is refused,
+    so a version is never published without the permission, nor a second one next to the current."""
+    if version.pk is not None:
+        stored = SopVersion.objects.select_for_update().filter(pk=version.pk).values("status", "published_at").first()
+        if stored is not None and (version.status, version.published_at) != (stored["status"], stored["published_at"]):
+            raise ValidationError(
+                f"Restoring this record would change {version}'s status from {stored['status']} to {version.status}; "
+                "nothing was saved. A version's status changes only through the Publish action (which supersedes "
+                "the version published before): edit its other details, then publish it if you may."
+            )
+    elif version.status != SopVersion.Status.DRAFT:
+        raise ValidationError(f"A new version starts as a draft, not {version.status}; publish it afterwards.")
+    version.full_clean(exclude=["file"])  # the document was checked when it was uploaded (the form's field)
+    version._history_user = user
+    version.save()
+    return version
+
+
+@transaction.atomic
 def training_record_attendance(*, training: TrainingEvent, laboratories: list[Laboratory]) -> int:
     """Add attendees; each becomes aware of every SOP the training covered, on the training's date.
     Returns how many engagements were added (attending twice adds nothing)."""

@@ -1,12 +1,15 @@
 from django.urls import path, re_path
 
 from sops import views
+from sops.models import VERSION_LABEL_PATTERN
 
 urlpatterns = [
     path("sops/", views.sop_list, name="sop-list"),
     path("sops/<slug:code>/", views.sop_detail, name="sop-detail"),
     re_path(
-        r"^sops/(?P<code>[-\w]+)/versions/(?P<version>[\w.\-]+)/download/$", views.version_download, name="sop-download"
+        rf"^sops/(?P<code>[-\w]+)/versions/(?P<version>{VERSION_LABEL_PATTERN})/download/$",
+        views.version_download,
+        name="sop-download",
     ),
     path("kpis/", views.kpi_dashboard, name="kpis"),
     re_path(r"^kpis/(?P<code>[a-z_]+)\.csv$", views.kpi_csv, name="kpi-csv"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import os
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
@@ -13,23 +13,26 @@ from django.utils.translation import gettext as _
 
 from reference.selectors import pollutant_match
 from sops.charts import trend_chart
-from sops.models import Sop, SopVersion
-from sops.selectors import database_coverage, kpis
+from sops.models import Sop
+from sops.selectors import (
+    database_coverage,
+    kpis,
+    sop_versions_visible_to,
+    sops_visible_to,
+    version_statuses_visible_to,
+)
 from thresholds.selectors import countries_with_coverage
-
-PUBLIC_STATUSES = (SopVersion.Status.PUBLISHED, SopVersion.Status.SUPERSEDED)
-
-
-def _visible_versions(user):
-    if user.has_perm("sops.view_sopversion"):
-        return SopVersion.objects.all()
-    return SopVersion.objects.filter(status__in=PUBLIC_STATUSES)
 
 
 def sop_list(request):
-    sops = Sop.objects.select_related("extraction").prefetch_related(
-        "pollutants", Prefetch("versions", queryset=_visible_versions(request.user).order_by("-date"))
+    sops = (
+        sops_visible_to(request.user)
+        .select_related("extraction")
+        .prefetch_related(
+            "pollutants", Prefetch("versions", queryset=sop_versions_visible_to(request.user).order_by("-date"))
+        )
     )
+    statuses = version_statuses_visible_to(request.user)
     selected = {name: request.GET.get(name, "") for name in ("pollutant", "analyte_group", "technique", "status")}
     problems = []
     labels = {"analyte_group": _("analyte group"), "technique": _("technique"), "status": _("version status")}
@@ -48,11 +51,11 @@ def sop_list(request):
             else:
                 sops = sops.filter(**{name: selected[name]})
     if selected["status"]:
-        if selected["status"] not in SopVersion.Status.values:
+        if selected["status"] not in dict(statuses):
             problems.append(_("Unknown %(what)s: %(value)s.") % {"what": labels["status"], "value": selected["status"]})
             sops = sops.none()
         else:
-            sops = sops.filter(Q(versions__status=selected["status"]))
+            sops = sops.filter(versions__status=selected["status"])
     return render(
         request,
         "sops/sop_list.html",
@@ -62,19 +65,23 @@ def sop_list(request):
             "problems": problems,
             "analyte_groups": Sop.AnalyteGroup.choices,
             "techniques": Sop.Technique.choices,
-            "statuses": SopVersion.Status.choices,
+            "statuses": statuses,
         },
     )
 
 
 def sop_detail(request, code: str):
-    sop = get_object_or_404(Sop.objects.select_related("extraction").prefetch_related("pollutants"), code=code)
-    versions = _visible_versions(request.user).filter(sop=sop).order_by("-date")
+    sop = get_object_or_404(
+        sops_visible_to(request.user).select_related("extraction").prefetch_related("pollutants"), code=code
+    )
+    versions = sop_versions_visible_to(request.user).filter(sop=sop).select_related("sop").order_by("-date")
     return render(request, "sops/sop_detail.html", {"sop": sop, "versions": versions})
 
 
 def version_download(request, code: str, version: str):
-    found = get_object_or_404(_visible_versions(request.user).select_related("sop"), sop__code=code, version=version)
+    found = get_object_or_404(
+        sop_versions_visible_to(request.user).select_related("sop"), sop__code=code, version=version
+    )
     if not found.file:
         raise Http404
     extension = os.path.splitext(found.file.name)[1].lower()

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -27,11 +27,14 @@ from thresholds.forms import ImportUploadForm, LegalInstrumentForm, ThresholdVal
 from thresholds.import_template import template_example_rows, template_readme
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue
 from thresholds.services import (
+    PUBLICATION_FIELDS,
     ImportRejected,
     RollbackRefused,
+    check_may_change_publication,
     import_batch_rollback,
     import_batches_recover,
     instrument_withdraw,
+    may_publish,
     record_save,
     threshold_import,
     thresholds_mark_verified,
@@ -100,10 +103,43 @@ class OptimisticSaveMixin:
 
 
 class PublishPermissionMixin:
-    """Publishing and withdrawing (values, or an instrument with its values) need the permission to publish."""
+    """Publishing and withdrawing (values, or an instrument with its values) need the permission to publish.
+
+    Without it, what PUBLICATION_FIELDS name is read-only on the change form, and a history revert that
+    would change it is refused (its button hidden); record_save refuses it too, whatever the path.
+    """
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("thresholds.publish_thresholdvalue")
+        return may_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly += [name for name in PUBLICATION_FIELDS[self.model] if name not in readonly]
+        return readonly
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or bool(obj and self._revert_refusal(request, obj))
+
+    def _revert_refusal(self, request, obj) -> str:
+        """Why `request.user` may not revert to `obj` (a historical version's instance); "" if they may."""
+        if not self.has_change_permission(request, obj):
+            return "Reverting needs the permission to change this record."
+        try:
+            check_may_change_publication(instance=obj, user=request.user)
+        except PermissionDenied as exc:
+            return f"This version cannot be restored: {exc}"
+        return ""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            historical = get_object_or_404(self.model.history.model, id=object_id, history_id=version_id)
+            refusal = self._revert_refusal(request, historical.instance)
+            if refusal:
+                self.message_user(request, refusal, messages.ERROR)
+                opts = self.model._meta
+                return redirect(f"admin:{opts.app_label}_{opts.model_name}_history", object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(LegalInstrument)
@@ -391,7 +427,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             request.session.setdefault(SESSION_KEY, {})[str(token)] = upload.name
             request.session.modified = True
             try:
-                result = threshold_import(file_name=upload.name, content=content, dry_run=True)
+                result = threshold_import(file_name=upload.name, content=content, user=request.user, dry_run=True)
                 context.update(plan=result.plan, summary=result.plan.summary(), token=token)
             except ImportRejected as exc:
                 context.update(
@@ -444,7 +480,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
             content = handle.read()
         try:
-            threshold_import(file_name=file_name, content=content, dry_run=True)
+            threshold_import(file_name=file_name, content=content, user=request.user, dry_run=True)
             problems = []
         except ImportRejected as exc:
             problems = exc.plan.problems

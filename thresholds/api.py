@@ -4,6 +4,7 @@ import hashlib
 import json
 import re
 import tempfile
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 
 from insop_portal.conditional import LastModifiedMixin, last_changed
 from insop_portal.pagination import StableCursorPagination
+from insop_portal.throttling import EXPORT_THROTTLES
 from reference.api import CountryViewSet
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
@@ -73,7 +75,13 @@ class XLSXRenderer(CSVRenderer):
 
 
 FORMAT_PARAMETER = OpenApiParameter(
-    "format", str, enum=["json", "csv", "xlsx"], description="csv and xlsx export the whole filtered result."
+    "format",
+    str,
+    enum=["json", "csv", "xlsx"],
+    description=(
+        "csv and xlsx export the whole filtered result (xlsx up to 20,000 values: larger results are a 400 "
+        "that points to csv). Downloads have their own rate limit: 20 an hour per address, 120 per account."
+    ),
 )
 
 
@@ -140,6 +148,21 @@ def versioned_change(service, *, version: int, **arguments):
         raise PreconditionFailed(str(exc)) from exc
 
 
+def _refuse_large_xlsx(values) -> None:
+    """An XLSX is built in Python, a value at a time: past EXPORT_XLSX_MAX_ROWS it is refused (counted
+    without reading further than the limit) with a pointer to the CSV, which the database writes."""
+    limit = settings.EXPORT_XLSX_MAX_ROWS
+    if values.order_by()[: limit + 1].count() > limit:
+        raise exceptions.ValidationError(
+            {
+                "format": [
+                    f"These filters select more than {limit:,} values, too many for an XLSX download. "
+                    "Download them as CSV (format=csv), which has no limit, or narrow the filters."
+                ]
+            }
+        )
+
+
 class CuratorsWrite(permissions.DjangoModelPermissionsOrAnonReadOnly):
     """Anyone reads; writing needs the model permission (the Curators group has it)."""
 
@@ -203,6 +226,14 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return thresholds_visible_to(self.request.user)
 
+    def get_throttles(self):
+        # Downloads of a whole result have their own, stricter budget on top of the API's.
+        throttles = super().get_throttles()
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if self.action == "list" and renderer is not None and renderer.format in EXPORTS:
+            throttles += [throttle() for throttle in EXPORT_THROTTLES]
+        return throttles
+
     def list(self, request, *args, **kwargs):
         export = request.accepted_renderer.format
         if export in EXPORTS:
@@ -217,7 +248,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
             return self.paginator.get_paginated_response(results).data
 
         data = kept_until_changed(
-            f"api:thresholds:{request.build_absolute_uri()}",
+            f"api:thresholds:{self._page_key(request)}",
             page,
             stamp=stamp,
             seconds=0 if request.user.is_authenticated else settings.API_LIST_CACHE_SECONDS,
@@ -226,6 +257,14 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         if stamp is not None:
             response["Last-Modified"] = http_date(stamp.timestamp())
         return response
+
+    def _page_key(self, request) -> str:
+        """What a kept page depends on: the host (its links), and the parameters the list reads. Other
+        parameters change nothing, so junk ones cannot fill the cache with copies of one page."""
+        known = {*self.filterset_class.base_filters, self.paginator.cursor_query_param}
+        known.add(self.paginator.page_size_query_param)
+        query = sorted((name, values) for name, values in request.GET.lists() if name in known)
+        return f"{request.get_host()}|{urlencode(query, doseq=True)}"
 
     def _export(self, request, export: str):
         rows, header = export_rows_with_mg_kg(self.filter_queryset(self.get_queryset()))
@@ -239,6 +278,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
             )
             response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         else:
+            _refuse_large_xlsx(self.filter_queryset(self.get_queryset()))
             # Written to a temporary file (openpyxl's write-only mode), then streamed from disk; the
             # response closes, and so deletes, the file once it is sent.
             workbook = tempfile.TemporaryFile()  # noqa: SIM115

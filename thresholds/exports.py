@@ -13,6 +13,7 @@ from django.db.models import Case, DecimalField, F, Func, IntegerField, TextFiel
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from insop_portal.statement_timeout import statement_timeout_set
 from thresholds.models import ThresholdValue
 from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
@@ -120,6 +121,8 @@ def _copy_stream(sql: str | None, params) -> Iterator[bytes]:
     yield ("\ufeff" + ",".join([*TEMPLATE_COLUMNS, "value_mg_kg"]) + "\r\n").encode()
     if sql is None:
         return
+    # COPY streams for as long as the client reads: the export's own, longer limit.
+    statement_timeout_set(settings.STATEMENT_TIMEOUT_EXPORT)
     with connection.cursor() as cursor:
         # Parameters bound on the client: Django's debug cursor (DEBUG on) passes COPY no parameters.
         statement = cursor.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)

@@ -14,7 +14,7 @@ from insop_portal.filters import FormClassOnce, StrictBooleanFilter
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import pollutant_match
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.selectors import thresholds_matching_text
+from thresholds.selectors import SearchTooLong, search_words, thresholds_matching_text
 
 
 class CodeListField(forms.Field):
@@ -43,6 +43,22 @@ class CodeListFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class SearchTextField(forms.CharField):
+    """Search words, refused (400) past the number of words a search needs, before any query runs."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            search_words(text)
+        except SearchTooLong as exc:
+            raise ValidationError(str(exc)) from None
+        return text
+
+
+class SearchTextFilter(django_filters.CharFilter):
+    field_class = SearchTextField
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -138,8 +154,9 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
     updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time, for incremental sync."
     )
-    q = django_filters.CharFilter(
-        method="filter_text", help_text="Words in pollutant names, synonyms, CAS numbers or instrument titles."
+    q = SearchTextFilter(
+        method="filter_text",
+        help_text="Words in pollutant names, synonyms, CAS numbers or instrument titles (at most 10 words).",
     )
     ordering = django_filters.OrderingFilter(
         fields=[("id", "id"), ("updated_at", "updated_at"), ("value_mg_kg", "value_mg_kg")],

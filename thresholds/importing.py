@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from types import SimpleNamespace
@@ -116,6 +117,10 @@ class PlannedRow:
     recognised: list[str] = field(default_factory=list)
     action: str = ""  # create, update or unchanged
     existing_id: int | None = None
+    # The stored value as planned against: the import refuses to write if it changed in the meantime.
+    existing_version: int | None = None
+    existing_updated_at: datetime | None = None
+    stored_status: str = ""  # the existing value's status, for the check that publishing is allowed
 
 
 @dataclass
@@ -129,6 +134,8 @@ class PlannedInstrument:
     url: str = ""
     first_row: int = 0
     existing_id: int | None = None
+    existing_version: int | None = None
+    existing_updated_at: datetime | None = None
     action: str = ""  # create, update or unchanged
 
     def build(self, **extra) -> LegalInstrument:
@@ -686,6 +693,7 @@ def _compare_with_database(plan: ImportPlan) -> None:
             planned.action = "create"
             continue
         planned.existing_id = existing.id
+        planned.existing_version, planned.existing_updated_at = existing.version, existing.updated_at
         changed = any(
             given not in (None, "") and getattr(existing, name) != given
             for name, given in (("year", planned.year), ("status", planned.status), ("url", planned.url))
@@ -696,7 +704,7 @@ def _compare_with_database(plan: ImportPlan) -> None:
     key_by_instrument = {planned.existing_id: key for key, planned in plan.instruments.items() if planned.existing_id}
     existing_values = {}
     for item in ThresholdValue.objects.filter(instrument_id__in=instrument_ids).values(
-        "id", "instrument_id", "pollutant_id", "conditions_key", "status", *VALUE_FIELDS
+        "id", "instrument_id", "pollutant_id", "conditions_key", "status", "version", "updated_at", *VALUE_FIELDS
     ):
         identity = (
             key_by_instrument[item["instrument_id"]],
@@ -718,7 +726,8 @@ def _compare_with_database(plan: ImportPlan) -> None:
         if existing is None:
             row.action = "create"
             continue
-        row.existing_id = existing["id"]
+        row.existing_id, row.stored_status = existing["id"], existing["status"]
+        row.existing_version, row.existing_updated_at = existing["version"], existing["updated_at"]
         same = all(_same(existing[name], row.fields[name]) for name in VALUE_FIELDS)
         same_status = not row.fields["status"] or row.fields["status"] == existing["status"]
         row.action = "unchanged" if same and same_status else "update"

@@ -215,6 +215,21 @@ class LegalInstrument(models.Model):
         label = self.short_name or self.title
         return f"{self.country.iso3}: {label[:120]}" + (f" ({self.year})" if self.year else "")
 
+    def clean(self):
+        # A withdrawn instrument is out of the public database: nothing may point the public to it. One
+        # that was withdrawn after this link was made is left linked (the pages leave it out).
+        if self.supersedes_id and self.supersedes.withdrawn:
+            stored = LegalInstrument.objects.filter(pk=self.pk).values_list("supersedes_id", flat=True).first()
+            if stored != self.supersedes_id:
+                raise ValidationError(
+                    {
+                        "supersedes": f"{self.supersedes} was withdrawn (taken out of the public database), so "
+                        "no instrument can supersede it. Choose the instrument this one really replaces, or "
+                        "leave it blank."
+                    },
+                    code="supersedes_withdrawn",
+                )
+
 
 # The fields that, with the instrument, pollutant and the source's labels, tell two values apart.
 CONDITION_FIELDS = [

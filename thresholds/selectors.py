@@ -3,7 +3,8 @@
 import hashlib
 import time
 from collections import defaultdict
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 
 from django.core.cache import cache
 from django.db import connection
@@ -53,14 +54,27 @@ def thresholds_visible_to(user) -> QuerySet[ThresholdValue]:
     return values
 
 
+def instruments_readable_by(user) -> QuerySet[LegalInstrument]:
+    """The instruments `user` may know of, title included. For the public: not withdrawn, and with a
+    published value (a draft import creates its instruments at once; they are public with their first
+    published value). An EXISTS probe per instrument on the values' (instrument, ...) index, not a count."""
+    instruments = LegalInstrument.objects.all()
+    if user_sees_drafts(user):
+        return instruments
+    published = ThresholdValue.objects.filter(instrument=OuterRef("pk"), status=ThresholdValue.Status.PUBLISHED)
+    return instruments.filter(Exists(published), withdrawn=False)
+
+
 def instruments_visible_to(user) -> QuerySet[LegalInstrument]:
-    """Instruments a user may read, each with how many of its values they may read."""
-    sees_drafts = user_sees_drafts(user)
-    visible = Q() if sees_drafts else Q(values__status=ThresholdValue.Status.PUBLISHED)
-    instruments = LegalInstrument.objects.select_related("country").annotate(
-        value_count=Count("values", filter=visible)
+    """Instruments a user may read, each with how many of its values they may read, and what it
+    supersedes only when they may read that too (else None)."""
+    visible = Q() if user_sees_drafts(user) else Q(values__status=ThresholdValue.Status.PUBLISHED)
+    return (
+        instruments_readable_by(user)
+        .select_related("country")
+        .prefetch_related(Prefetch("supersedes", queryset=instruments_readable_by(user)))
+        .annotate(value_count=Count("values", filter=visible))
     )
-    return instruments if sees_drafts else instruments.filter(withdrawn=False)
 
 
 def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
@@ -134,19 +148,74 @@ def _list_lookups(stamp, period: int) -> dict:
     }
 
 
+# A search is a few words ("cadmium BBodSchV"); each costs a few lookups in the small pollutant and
+# instrument tables. Past these limits a request is refused (400) before any query runs.
+MAX_SEARCH_WORDS = 10
+MAX_SEARCH_CHARACTERS = 300
+
+
+class SearchTooLong(ValueError):
+    """The search text has more words or characters than a search needs; the message says the limit."""
+
+
+def search_words(text: str) -> list[str]:
+    """The distinct words of a search (case-insensitively), or SearchTooLong past the limits."""
+    text = text or ""
+    if len(text) > MAX_SEARCH_CHARACTERS:
+        raise SearchTooLong(
+            f"The search is {len(text):,} characters long; search for at most {MAX_SEARCH_CHARACTERS} "
+            "characters (a few words)."
+        )
+    words = list({word.casefold(): word for word in reversed(text.split())}.values())[::-1]
+    if len(words) > MAX_SEARCH_WORDS:
+        raise SearchTooLong(
+            f"The search has {len(words)} different words; search for at most {MAX_SEARCH_WORDS} words."
+        )
+    return words
+
+
 def thresholds_matching_text(values: QuerySet[ThresholdValue], text: str) -> QuerySet[ThresholdValue]:
     """Values whose pollutant (name, synonym in any language, CAS) or instrument (title, short name)
-    matches every word of `text`.
+    matches every word of `text` (SearchTooLong past the limits of search_words).
 
     The words are first looked up in the small pollutant and instrument tables (PostgreSQL: trigram
     similarity for names, so "cadmum" finds Cadmium, and full text for titles; elsewhere a plain
-    case-insensitive lookup), then the values are filtered by the ids found.
+    case-insensitive lookup); the values are then filtered by the ids that satisfy every word at once,
+    one IN per table, never one filter per word (PostgreSQL 15 plans many IN lists on one column in a
+    loop that no timeout interrupts).
     """
-    for word in text.split():
-        values = values.filter(
-            Q(pollutant_id__in=_pollutants_matching(word)) | Q(instrument_id__in=_instruments_matching(word))
-        )
-    return values
+    words = search_words(text)
+    if not words:
+        return values
+    matches = [(set(_pollutants_matching(word)), set(_instruments_matching(word))) for word in words]
+    condition = _matching_every_word(matches)
+    return values.filter(condition) if condition is not None else values.none()
+
+
+def _matching_every_word(matches: list[tuple[set[int], set[int]]]) -> Q | None:
+    """A value matches a word through its pollutant or its instrument. Pollutants are grouped by the
+    words they do not match; their values need an instrument that matches all of those words."""
+    every_word = frozenset(range(len(matches)))
+    words_of_pollutant: dict[int, set[int]] = defaultdict(set)
+    for index, (pollutants, _) in enumerate(matches):
+        for pollutant_id in pollutants:
+            words_of_pollutant[pollutant_id].add(index)
+    pollutants_missing: dict[frozenset[int], list[int]] = defaultdict(list)
+    for pollutant_id, indexes in words_of_pollutant.items():
+        pollutants_missing[every_word - indexes].append(pollutant_id)
+
+    def instruments_matching_all(indexes: frozenset[int]) -> set[int]:
+        return set.intersection(*(matches[index][1] for index in indexes))
+
+    terms = []
+    if instruments := instruments_matching_all(every_word):
+        terms.append(Q(instrument_id__in=sorted(instruments)))
+    for missing, pollutant_ids in pollutants_missing.items():
+        if not missing:
+            terms.append(Q(pollutant_id__in=sorted(pollutant_ids)))
+        elif instruments := instruments_matching_all(missing):
+            terms.append(Q(pollutant_id__in=sorted(pollutant_ids), instrument_id__in=sorted(instruments)))
+    return reduce(or_, terms) if terms else None
 
 
 TYPO_SIMILARITY = 0.45  # "cadmum" ~ "cadmium" is 0.5; "cadmium" ~ "chromium" only 0.31
@@ -235,12 +304,8 @@ def country_values(country: Country, user) -> QuerySet[ThresholdValue]:
 
 def instruments_with_lineage(user) -> QuerySet[LegalInstrument]:
     """Readable instruments with what they supersede and what supersedes them (readable ones only)."""
-    later = LegalInstrument.objects.all() if user_sees_drafts(user) else LegalInstrument.objects.filter(withdrawn=False)
-    return (
-        instruments_visible_to(user)
-        .select_related("supersedes")
-        .prefetch_related(Prefetch("superseded_by", queryset=later.order_by("-year")))
-    )
+    later = instruments_readable_by(user).order_by("-year")
+    return instruments_visible_to(user).prefetch_related(Prefetch("superseded_by", queryset=later))
 
 
 def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
@@ -249,16 +314,18 @@ def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
 
 def pollutants_matching_text(text: str) -> QuerySet[Pollutant]:
     """Pollutants whose name, synonym (any language) or CAS number matches every word of `text`,
-    with the same typo tolerance as the value search."""
-    pollutants = Pollutant.objects.all()
-    for word in text.split():
-        pollutants = pollutants.filter(id__in=_pollutants_matching(word))
-    return pollutants
+    with the same typo tolerance as the value search (one IN of the ids matching every word)."""
+    words = search_words(text)
+    if not words:
+        return Pollutant.objects.all()
+    return Pollutant.objects.filter(id__in=sorted(set.intersection(*(set(_pollutants_matching(w)) for w in words))))
 
 
 def instruments_matching_text(text: str, user) -> QuerySet[LegalInstrument]:
-    """Readable instruments whose title or short name matches every word of `text`."""
+    """Readable instruments whose title or short name matches every word of `text` (one IN of the ids
+    matching every word)."""
     instruments = instruments_visible_to(user)
-    for word in text.split():
-        instruments = instruments.filter(id__in=_instruments_matching(word))
-    return instruments
+    words = search_words(text)
+    if not words:
+        return instruments
+    return instruments.filter(id__in=sorted(set.intersection(*(set(_instruments_matching(w)) for w in words))))

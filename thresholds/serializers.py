@@ -135,7 +135,9 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(view_name="instrument-detail")
     country = serializers.CharField(source="country.iso3")
     country_name = serializers.CharField(source="country.name")
-    supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    supersedes = serializers.SerializerMethodField(
+        help_text="The id of the instrument this one replaces; null when there is none you can read."
+    )
     value_count = serializers.IntegerField(read_only=True, help_text="Values of this instrument you can read.")
 
     class Meta:
@@ -151,6 +153,10 @@ class LegalInstrumentSerializer(serializers.ModelSerializer):
             "value_count",
             "updated_at",
         ]
+
+    def get_supersedes(self, instrument) -> int | None:
+        # Not supersedes_id: thresholds.selectors.instruments_visible_to leaves out one the reader may not see.
+        return instrument.supersedes.pk if instrument.supersedes else None
 
 
 class CoverageSerializer(serializers.Serializer):
@@ -263,6 +269,15 @@ class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
         fields = ["country", *LegalInstrument.DESCRIPTIVE_FIELDS, "supersedes"]
         # Uniqueness is checked on save, with the other model checks, in one place.
         validators: list = []
+        extra_kwargs = {
+            "supersedes": {
+                "queryset": LegalInstrument.objects.filter(withdrawn=False),
+                "error_messages": {
+                    "does_not_exist": "No instrument #{pk_value} in the database (or it was withdrawn): an "
+                    "instrument can only supersede one that is in the database. GET /api/v1/instruments/ lists them."
+                },
+            }
+        }
 
 
 # ---- the list's hot path ------------------------------------------------------------------------

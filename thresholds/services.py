@@ -30,6 +30,15 @@ class ImportRejected(Exception):
         super().__init__(f"{plan.file_name}: {len(plan.problems)} problem(s); nothing was imported.")
 
 
+class ImportOutdated(ImportRejected):
+    """Values or instruments the import would update were changed by someone else after the file was
+    checked; nothing was written. `plan.problems` names them by row."""
+
+    def __init__(self, plan: ImportPlan, summary: str):
+        self.plan = plan
+        Exception.__init__(self, summary)
+
+
 class ConcurrentEdit(Exception):
     """Someone else saved the record since it was opened; nothing was saved."""
 
@@ -61,6 +70,7 @@ def threshold_import(
     )
     if not plan.ok:
         raise ImportRejected(plan)
+    _check_import_may_publish(plan, user)
     summary = plan.summary()
     if dry_run or not (
         summary["create"] or summary["update"] or summary["instruments_update"] or summary["instruments_create"]
@@ -76,6 +86,29 @@ def threshold_import(
     finally:
         _release(batch)
     return ImportResult(plan=plan, batch=batch)
+
+
+def _check_import_may_publish(plan: ImportPlan, user) -> None:
+    """check_may_change_publication for every row: a `status` that publishes, withdraws or un-publishes
+    a value needs the permission to publish. Refused row by row, before anything is written."""
+    if may_publish(user):
+        return
+    for row in plan.rows:
+        given = row.fields["status"]
+        stored = row.stored_status if row.existing_id else ThresholdValue.Status.DRAFT
+        if given and given != stored:
+            plan.problems.append(
+                Problem(
+                    row.row,
+                    "status",
+                    given,
+                    f"setting the status to {given} (it is {stored}) needs the permission to publish (Curators "
+                    "have it). Leave the status column blank (new values are drafts, existing ones keep their "
+                    "status) or ask a curator to import the file.",
+                )
+            )
+    if plan.problems:
+        raise ImportRejected(plan)
 
 
 # Advisory locks (PostgreSQL) held by a running import's connection for as long as it lives: a
@@ -164,6 +197,7 @@ def _importer_gone(pk: int, created_at: datetime) -> bool:
 @transaction.atomic
 def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
     reason = batch.change_reason
+    locked_instruments, existing = _lock_planned(plan)
 
     instrument_ids: dict[tuple, int] = {}
     for key, planned in plan.instruments.items():
@@ -172,7 +206,9 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
             instrument._change_reason = reason
             instrument.save()
         else:
-            instrument = LegalInstrument.objects.get(pk=planned.existing_id)
+            instrument = locked_instruments.get(planned.existing_id) or LegalInstrument.objects.get(
+                pk=planned.existing_id
+            )
             if planned.action == "update":
                 for name in ("year", "status", "url"):
                     given = getattr(planned, name)
@@ -185,8 +221,6 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
         instrument_ids[key] = instrument.id
 
     units = {unit.id: unit for unit in Unit.objects.all()}
-    # Updated values are loaded whole, so that their history records are complete.
-    existing = ThresholdValue.objects.in_bulk([row.existing_id for row in plan.rows if row.action == "update"])
     now = timezone.now()
     to_create, to_update = [], []
     if connection.vendor == "postgresql":
@@ -243,6 +277,76 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
             progress("written", len(to_update))
     batch.status, batch.finished_at = ImportBatch.Status.COMMITTED, timezone.now()
     batch.save(update_fields=["status", "finished_at"])
+
+
+def _lock_planned(plan: ImportPlan) -> tuple[dict[int, LegalInstrument], dict[int, ThresholdValue]]:
+    """Lock the instruments and values the import updates, as they are now, and refuse the import if
+    any of them changed after the plan read it.
+
+    Without this, an edit saved between the plan and the write would be overwritten unseen, and the
+    import would write the version that edit wrote as well, so its author's If-Match would still
+    match. Instruments are locked before values, each in id order, as the other writers lock them,
+    so that writers queue rather than deadlock. Values are loaded whole: their history records are
+    complete.
+    """
+    updated_instruments = {item.existing_id: item for item in plan.instruments.values() if item.action == "update"}
+    updated_rows = {row.existing_id: row for row in plan.rows if row.action == "update"}
+    instruments = LegalInstrument.objects.select_for_update().order_by("id").in_bulk(sorted(updated_instruments))
+    values = ThresholdValue.objects.select_for_update().order_by("id").in_bulk(sorted(updated_rows))
+
+    changed = []  # (what, pk, row, seen version, stored record or None)
+    for what, planned_items, stored_items in (
+        ("instrument", updated_instruments, instruments),
+        ("value", updated_rows, values),
+    ):
+        for pk, planned in planned_items.items():
+            stored = stored_items.get(pk)
+            if stored is None or (stored.version, stored.updated_at) != (
+                planned.existing_version,
+                planned.existing_updated_at,
+            ):
+                row = planned.first_row if what == "instrument" else planned.row
+                changed.append((what, pk, row, planned.existing_version, stored))
+    if not changed:
+        return instruments, values
+
+    editors = {
+        (what, pk): username
+        for what, model in (("instrument", LegalInstrument), ("value", ThresholdValue))
+        for pk, username in model.objects.filter(pk__in=[item[1] for item in changed if item[0] == what])
+        .exclude(updated_by=None)
+        .values_list("pk", "updated_by__username")
+    }
+    changed.sort(key=lambda item: item[2])
+    for what, pk, row, seen, stored in changed:
+        if stored is None:
+            happened = f"{what} #{pk} was deleted"
+        else:
+            who = f" by {editors[what, pk]}" if (what, pk) in editors else ""
+            happened = (
+                f"{what} #{pk} was changed{who} at {stored.updated_at:%Y-%m-%d %H:%M:%S} UTC (version {seen} "
+                f"when the file was checked, now {stored.version})"
+            )
+        plan.problems.append(
+            Problem(
+                row,
+                "instrument" if what == "instrument" else "",
+                "",
+                f"{happened} after this file was checked: nothing was imported; upload the file again to "
+                "check it against the current values.",
+            )
+        )
+    counts = " and ".join(
+        f"{count} {what}(s)"
+        for what in ("value", "instrument")
+        if (count := sum(1 for item in changed if item[0] == what))
+    )
+    examples = ", ".join(f"{what} #{pk} (row {row})" for what, pk, row, _seen, _stored in changed[:10])
+    raise ImportOutdated(
+        plan,
+        f"{plan.file_name}: {counts} changed since the preview: {examples}{', …' if len(changed) > 10 else ''}. "
+        "Nothing was imported: upload the file again to check it against the current values.",
+    )
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -426,6 +530,7 @@ def record_save(*, instance, user, expected_version: int | None = None, reason: 
     """Save a curator's edit of an instrument or value: version check, validation, history."""
     if instance.pk and expected_version is not None:
         check_version(model=type(instance), pk=instance.pk, expected_version=expected_version)
+    check_may_change_publication(instance=instance, user=user)
     if instance.pk:
         instance.version = (expected_version or instance.version) + 1
     else:
@@ -441,11 +546,18 @@ def record_save(*, instance, user, expected_version: int | None = None, reason: 
 # ---- bulk curator actions ------------------------------------------------------------------------
 
 
+def _locked(values):
+    """`values` as they are now, locked until the transaction ends, in id order. Two bulk writers
+    then queue, and the second raises the version the first wrote instead of both writing the same."""
+    return ThresholdValue.objects.select_for_update().filter(pk__in=values.values("pk")).order_by("id")
+
+
 @transaction.atomic
 def thresholds_set_status(*, values, status: str, user) -> int:
     """Publish or withdraw many values at once, with a history record for each."""
+    _check_may_publish(user)
     now = timezone.now()
-    changed = list(values.exclude(status=status))
+    changed = list(_locked(values).exclude(status=status))
     for value in changed:
         value.status, value.updated_by, value.version, value.updated_at = status, user, value.version + 1, now
     bulk_update_with_history(
@@ -460,9 +572,11 @@ def thresholds_set_status(*, values, status: str, user) -> int:
 
 @transaction.atomic
 def thresholds_mark_verified(*, values, user) -> int:
-    """Record that a curator checked these values against the official text."""
+    """Record that a curator checked these values against the official text. Needs the permission to
+    publish: the public reads "verified" as the portal's word (see PUBLICATION_FIELDS)."""
+    _check_may_publish(user, what="Marking values verified")
     now = timezone.now()
-    changed = list(values.exclude(verification=ThresholdValue.Verification.VERIFIED))
+    changed = list(_locked(values).exclude(verification=ThresholdValue.Verification.VERIFIED))
     for value in changed:
         value.verification = ThresholdValue.Verification.VERIFIED
         value.verified_by, value.verified_at, value.updated_by, value.updated_at = user, now, user, now
@@ -622,15 +736,62 @@ def threshold_withdraw(*, value: ThresholdValue, user, expected_version: int) ->
 def instrument_withdraw(*, instrument: LegalInstrument, user, expected_version: int | None = None) -> LegalInstrument:
     """Take an instrument out of the public database with all its values; both keep their history."""
     _check_may_publish(user)
+    if expected_version is None:
+        # The admin's action withdraws the instrument as it is now: lock it first, then read it, so that
+        # an edit saved meanwhile is kept and its version raised, not written again.
+        expected_version = (
+            LegalInstrument.objects.select_for_update().values_list("version", flat=True).get(pk=instrument.pk)
+        )
+        instrument.refresh_from_db()
     instrument.withdrawn = True
     record_save(instance=instrument, user=user, expected_version=expected_version, reason="withdrawn with its values")
     thresholds_set_status(values=instrument.values.all(), status=ThresholdValue.Status.WITHDRAWN, user=user)
     return instrument
 
 
-def _check_may_publish(user) -> None:
-    if not user.has_perm("thresholds.publish_thresholdvalue"):
-        raise PermissionDenied("Publishing or withdrawing values needs the permission to publish (Curators have it).")
+PUBLISH_PERMISSION = "thresholds.publish_thresholdvalue"
+
+# What decides what the public reads: a value's status, an instrument's withdrawal, and a value's
+# verification (the public reads "verified against the official text" as the portal's word). Changing
+# any of them, on any path, needs the permission to publish.
+PUBLICATION_FIELDS = {ThresholdValue: ("status", "verification"), LegalInstrument: ("withdrawn",)}
+
+
+def may_publish(user) -> bool:
+    """Whether `user` may publish, withdraw and verify. None is the system itself (management commands,
+    the seed), run by whoever operates the server."""
+    return user is None or user.has_perm(PUBLISH_PERMISSION)
+
+
+def _check_may_publish(user, what: str = "Publishing or withdrawing values") -> None:
+    if not may_publish(user):
+        raise PermissionDenied(
+            f"{what} needs the permission to publish (Curators have it); nothing was saved. "
+            "Leave it as it is, or ask a curator."
+        )
+
+
+def publication_changes(instance) -> dict[str, tuple]:
+    """{field: (stored, given)} for the PUBLICATION_FIELDS on which `instance` differs from what is stored
+    (from the field's default for a record not saved yet)."""
+    names = PUBLICATION_FIELDS.get(type(instance), ())
+    stored = None
+    if names and instance.pk is not None:
+        stored = type(instance).objects.filter(pk=instance.pk).values(*names).first()
+    if stored is None:
+        stored = {name: instance._meta.get_field(name).get_default() for name in names}
+    return {name: (stored[name], getattr(instance, name)) for name in names if getattr(instance, name) != stored[name]}
+
+
+def check_may_change_publication(*, instance, user) -> None:
+    """The one rule every write path calls (record_save, hence the admin, its history revert, the API and
+    the survey; the import per row; the bulk actions): changing what PUBLICATION_FIELDS name needs the
+    permission to publish. Anything else an editor may change."""
+    changes = publication_changes(instance)
+    if changes:
+        described = ", ".join(f"{name} from {before!s} to {after!s}" for name, (before, after) in changes.items())
+        record = f"{instance._meta.verbose_name} #{instance.pk or 'new'}"
+        _check_may_publish(user, what=f"Changing the {described} of {record}")
 
 
 @transaction.atomic

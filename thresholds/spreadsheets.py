@@ -1,9 +1,11 @@
 """Reading and writing threshold spreadsheets (.xlsx and .csv), safely.
 
 Uploaded files are checked before any parser sees them: real file type, no macros, size, and
-for .xlsx the declared uncompressed size and compression ratio of every part (zip bombs) and
-no DTD in the XML (entity expansion). Reading uses python-calamine, a fast Rust reader whose XML
-parser does not expand entities; writing escapes text cells against formula injection.
+for .xlsx the declared uncompressed size and compression ratio of every part (zip bombs), no DTD
+in the XML (entity expansion) and the extent of every sheet (rows and columns: the reader builds the
+whole rectangle up to the last cell, so one cell at XFD1048576 would ask for hundreds of gigabytes).
+Reading uses python-calamine, a fast Rust reader whose XML parser does not expand entities; writing
+escapes text cells against formula injection.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ MAX_PARTS = 1000
 # the prologue is read up to here, and a part whose first element starts later is refused.
 PROLOGUE_BYTES = 65536
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+# The reader holds a sheet as one rectangle from A1 to its last cell (about 32 bytes a cell, empty or
+# not): rows, columns and their product are bounded before it runs. The template has 36 columns.
+MAX_COLUMNS = 200
+MAX_CELLS_PER_ROW = 40
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
@@ -148,24 +154,38 @@ def _check_xlsx(file_name: str, content: bytes) -> None:
 
 
 def _check_csv(file_name: str, content: bytes) -> None:
+    """The whole file, not only its start: a NUL byte or broken UTF-8 further down would pass a
+    preview on SQLite and fail when PostgreSQL stores the text."""
     if content.startswith(b"PK\x03\x04"):
         raise UnsafeFile(f"{file_name}: this is a zip archive (perhaps an .xlsx renamed), not a CSV text file.")
-    if b"\0" in content[:65536]:
-        raise UnsafeFile(f"{file_name}: this is not a text file (it contains NUL bytes).")
+    nul = content.find(b"\0")
+    if nul != -1:
+        line = content.count(b"\n", 0, nul) + 1
+        raise UnsafeFile(
+            f"{file_name}: line {line} contains a NUL byte, which text never holds; "
+            "this is not a text file, or it is damaged. Save it again as “CSV UTF-8”."
+        )
     try:
-        codecs.getincrementaldecoder("utf-8-sig")().decode(content[:1_000_000], final=False)
+        codecs.decode(content, "utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnsafeFile(f"{file_name}: the CSV is not UTF-8 text (byte {exc.start}); save it as “CSV UTF-8”.") from exc
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise UnsafeFile(
+            f"{file_name}: line {line} is not UTF-8 text (byte {exc.start}); save the file as “CSV UTF-8”."
+        ) from exc
 
 
 def read_sheet(*, file_name: str, content: bytes) -> Sheet:
-    """The header and the rows, every cell as text. Call check_upload first."""
+    """The header and the rows, every cell as text. The file is checked first (check_upload); a file
+    the reader cannot open (a damaged workbook) is refused with UnsafeFile too."""
     kind = check_upload(file_name=file_name, content=content)
-    rows = _read_xlsx(content) if kind == "xlsx" else _read_csv(content)
     try:
-        header = next(rows)
-    except StopIteration:
-        header = []
+        rows = _read_xlsx(content) if kind == "xlsx" else _read_csv(content)
+        header = next(rows, [])
+    except Exception as exc:  # python-calamine raises its own types (CalamineError, XmlError, ZipError, ...)
+        raise UnsafeFile(
+            f"{file_name}: the file is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
+            "open it in a spreadsheet program, save it again and upload that copy."
+        ) from exc
     return Sheet(header=[cell.strip() for cell in header], rows=rows)
 
 
@@ -178,12 +198,13 @@ def _read_csv(content: bytes) -> Iterator[list[str]]:
 
 
 def _read_xlsx(content: bytes) -> Iterator[list[str]]:
+    """The first sheet's rows. The workbook is opened here, not on the first row, so that read_sheet
+    sees the reader's errors."""
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     sheet = workbook.get_sheet_by_index(0)
-    for row in sheet.iter_rows():
-        yield [cell_text(cell) for cell in row]
+    return ([cell_text(cell) for cell in row] for row in sheet.iter_rows())
 
 
 def cell_text(cell) -> str:

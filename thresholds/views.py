@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from insop_portal.conditional import last_changed
+from insop_portal.throttling import throttled_for_anonymous
 from reference.localisation import collation_key
 from reference.models import Country, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
@@ -22,17 +25,23 @@ from thresholds.charts import comparison_chart, comparison_summary
 from thresholds.filters import ANY_LAND_USE, ThresholdFilter
 from thresholds.selectors import (
     DATA_CHANGES,
+    MAX_SEARCH_CHARACTERS,
+    MAX_SEARCH_WORDS,
+    SearchTooLong,
     countries_with_coverage,
     country_instruments,
     country_values,
     counts_by,
     instruments_matching_text,
     instruments_with_lineage,
+    kept_until_changed,
     pollutants_matching_text,
     portal_headline,
     recent_values,
+    search_words,
     thresholds_matching_text,
     thresholds_visible_to,
+    user_sees_drafts,
 )
 from thresholds.wording import conditions_in_words
 from thresholds.worldmap import HEIGHT, WIDTH, world_shapes
@@ -115,11 +124,21 @@ def pollutant_list(request):
     return render(request, "thresholds/pollutant_list.html", {"pollutants": pollutants})
 
 
+@throttled_for_anonymous
 def pollutant_detail(request, slug: str):
     pollutant = get_object_or_404(Pollutant, slug=slug)
     values = thresholds_visible_to(request.user).filter(pollutant=pollutant).select_related("unit")
     filterset, values = _filtered(request, values, default_sort="country")
-    rows = _with_words(values)
+    page = Paginator(values, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # The chart and the summary read every value of the comparison (thousands for a common metal on
+    # a large database): drawn once per data change, language, reader scope and filters.
+    selection = urlencode(sorted(_active_filters(filterset).items()))
+    scope = "all" if user_sees_drafts(request.user) else "public"
+    comparison = kept_until_changed(
+        f"thresholds:comparison:{pollutant.pk}:{scope}:{get_language()}:{selection}",
+        lambda: _comparison(values),
+        stamp=last_changed(DATA_CHANGES),
+    )
     return render(
         request,
         "thresholds/pollutant_detail.html",
@@ -127,14 +146,22 @@ def pollutant_detail(request, slug: str):
             "pollutant": pollutant,
             "filterset": filterset,
             **_filter_choices(filterset),
-            "values": rows,
-            "chart": comparison_chart(rows),
-            "summary": comparison_summary(rows),
-            "downloads": _downloads({"pollutant": pollutant.id, **_active_filters(filterset)}),
+            "page": page,
+            "values": _with_words(page.object_list),
+            **comparison,
+            "downloads": _downloads(
+                {"pollutant": pollutant.id, **_active_filters(filterset)}, count=page.paginator.count
+            ),
             "sort": request.GET.get("sort", "country"),
-            "query": _query_without(request, "sort"),
+            "query": _query_without(request, "sort", "page"),
+            "page_query": _query_without(request, "page"),
         },
     )
+
+
+def _comparison(values) -> dict:
+    rows = _with_words(values)
+    return {"chart": comparison_chart(rows), "summary": comparison_summary(rows)}
 
 
 def instrument_detail(request, pk: int):
@@ -154,15 +181,21 @@ def instrument_detail(request, pk: int):
     )
 
 
+@throttled_for_anonymous
 def search(request):
     text = request.GET.get("q", "").strip()
+    try:
+        search_words(text)
+    except SearchTooLong:
+        return _search_refused(request, text)
     values = thresholds_visible_to(request.user)
     if text:
         values = thresholds_matching_text(values, text)
     filterset, values = _filtered(request, values, extra=("region",))
     # Counting every matching value per facet takes a quarter of a second each on a million values:
-    # the counts are kept until the data changes, per reader scope and search.
-    searched, stamp = _query_without(request, "page", "sort"), last_changed(DATA_CHANGES)
+    # the counts are kept until the data changes, per reader scope and search (the parameters the
+    # page reads, so that junk parameters do not make new entries).
+    searched, stamp = urlencode(sorted({"q": text, **_active_filters(filterset)}.items())), last_changed(DATA_CHANGES)
 
     def facet(name: str, field: str, labels: dict) -> list[dict]:
         counts = counts_by(values, field, user=request.user, selection=searched, stamp=stamp)
@@ -179,7 +212,7 @@ def search(request):
         countries = countries_matching_text(text)[:20]
         pollutants = pollutants_matching_text(text)[:20]
         instruments = instruments_matching_text(text, request.user)[:20]
-    page = Paginator(values.order_by(*SORTS["country"]), 100).get_page(request.GET.get("page"))
+    page = Paginator(values.order_by(*SORTS["country"]), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "thresholds/search.html",
@@ -192,10 +225,26 @@ def search(request):
             "instruments": instruments,
             "page": page,
             "values": _with_words(page.object_list),
-            "downloads": _downloads({"q": text, **_active_filters(filterset)} if text else _active_filters(filterset)),
+            "downloads": _downloads(
+                {"q": text, **_active_filters(filterset)} if text else _active_filters(filterset),
+                count=page.paginator.count,
+            ),
             "page_query": _query_without(request, "page"),
             "facet_base": request.GET,
         },
+    )
+
+
+def _search_refused(request, text: str):
+    """A search longer than any real one: refused before any query, the box keeping what fits."""
+    message = _(
+        "Search for at most %(words)s different words (%(characters)s characters); shorten the search and try again."
+    ) % {"words": MAX_SEARCH_WORDS, "characters": MAX_SEARCH_CHARACTERS}
+    return render(
+        request,
+        "thresholds/search.html",
+        {"q": text[:MAX_SEARCH_CHARACTERS], "search_error": message, "facet_base": {}},
+        status=400,
     )
 
 
@@ -237,9 +286,13 @@ def _active_filters(filterset) -> dict:
     return active
 
 
-def _downloads(params: dict) -> dict[str, str]:
+def _downloads(params: dict, *, count: int | None = None) -> dict[str, str]:
+    """The API's CSV and XLSX of the same filters; no XLSX link for more values than it may hold."""
     base = reverse("threshold-list")
-    return {export: f"{base}?{urlencode({**params, 'format': export})}" for export in ("csv", "xlsx")}
+    links = {export: f"{base}?{urlencode({**params, 'format': export})}" for export in ("csv", "xlsx")}
+    if count is not None and count > settings.EXPORT_XLSX_MAX_ROWS:
+        del links["xlsx"]
+    return links
 
 
 def _with_words(values):

@@ -8,7 +8,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from insop_portal.settings.environment import database_config, strict_bool
+from insop_portal.settings.environment import database_config, strict_bool, strict_count
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -22,6 +22,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = strict_bool(env, "DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Proxies in front of the portal that each append the address they were reached from to
+# X-Forwarded-For (one TLS proxy: 1). 0: X-Forwarded-For is ignored, anyone can send it. The client's
+# address (insop_portal/client_address.py) counts API requests, sign-in failures and password resets.
+TRUSTED_PROXY_COUNT = strict_count("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After authentication: anonymous visitors get the shorter limit.
+    "insop_portal.statement_timeout.StatementTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
@@ -88,20 +94,31 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config(env, default_sqlite_path=str(BASE_DIR / "db.sqlite3"))}
+# Seconds any one SQL statement of a request may run (PostgreSQL; 0: no limit). Signed-in people
+# import spreadsheets from the admin; downloads stream for as long as the client reads.
+STATEMENT_TIMEOUT_ANONYMOUS = env.float("STATEMENT_TIMEOUT_ANONYMOUS", default=5)
+STATEMENT_TIMEOUT_SIGNED_IN = env.float("STATEMENT_TIMEOUT_SIGNED_IN", default=120)
+STATEMENT_TIMEOUT_EXPORT = env.float("STATEMENT_TIMEOUT_EXPORT", default=600)
 
-# The cache holds API throttling counters and derived figures (country coverage). In memory per
-# process by default; Redis (CACHE_URL=redis://host:6379/0) shares it between server processes.
+# The cache holds API throttling counters, password-reset counts and derived figures (country
+# coverage). In memory per process by default; Redis (CACHE_URL=redis://host:6379/0) shares it
+# between server processes, as production needs (production.py warns without it).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # A username, or the e-mail address of one account (focal points are invited by e-mail).
+    "insop_portal.accounts.UsernameOrEmailBackend",
 ]
 # Failed sign-ins: after 5 for one username from one address, that pair waits an hour.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures count under the account's username however it was typed (username or e-mail), and under
+# the client's address behind the trusted proxies, not the proxy's own.
+AXES_USERNAME_CALLABLE = "insop_portal.accounts.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "insop_portal.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # Lockouts are logged (logger "axes", WARNING) with the username, so operators see which account is
@@ -114,7 +131,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django tells it of every password change (admin, change and reset pages,
+    # manage.py changepassword), and it withdraws the account's API tokens.
+    {"NAME": "insop_portal.api_tokens.ApiTokensEndWithPassword"},
 ]
+# An API token stops working this many days after it was issued.
+API_TOKEN_MAX_AGE_DAYS = strict_count("API_TOKEN_MAX_AGE_DAYS", default=30, minimum=1)
 
 # The six official languages of the United Nations.
 LANGUAGE_CODE = "en"
@@ -172,7 +194,7 @@ REST_FRAMEWORK = {
     # A token (POST /api/v1/auth/token/) for scripts, the session for the browser. Token first, so
     # that an anonymous write gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "insop_portal.api_tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["insop_portal.filters.PortalFilterBackend"],
@@ -182,12 +204,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     # 429 with Retry-After past these rates; per client address (anonymous) or per account.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "insop_portal.client_address.AnonRateThrottle",
+        "insop_portal.client_address.UserRateThrottle",
     ],
+    # DRF throttles other than these two trust X-Forwarded-For as far (DRF reads it itself).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
+        # Pages that read many values (search, comparisons), anonymous visitors only.
+        "pages": env.str("PAGE_THROTTLE_ANON", default="30/min"),
+        # Downloads of a whole filtered result (CSV, XLSX), per address / per account.
+        "exports_anon": env.str("EXPORT_THROTTLE_ANON", default="20/hour"),
+        "exports_user": env.str("EXPORT_THROTTLE_USER", default="120/hour"),
     },
 }
 
@@ -235,6 +264,9 @@ THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("THRESHOLD_IMPORT_MAX_UNCOMPRE
 # Pages of the threshold list kept for anonymous visitors until the data changes (at most this long; 0: off).
 API_LIST_CACHE_SECONDS = env.int("API_LIST_CACHE_SECONDS", default=300)
 THRESHOLD_IMPORT_MAX_ROWS = env.int("THRESHOLD_IMPORT_MAX_ROWS", default=200_000)
+# An XLSX export is built row by row in Python (about 0.35 ms a value): larger results are refused
+# with a pointer to the CSV, which PostgreSQL writes itself.
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=20_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The survey's values form posts every value of a country at once (16 fields a row; Germany has
 # 31 values, a large country thousands): Django's default of 1,000 fields refused more than 60.

@@ -7,6 +7,7 @@ malformed value stops the process at start-up instead of being quietly read as a
 from __future__ import annotations
 
 import os
+import re
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,16 @@ def strict_bool(env: environ.Env, name: str, *, default: bool) -> bool:
         allowed = ", ".join(sorted(TRUE_WORDS | FALSE_WORDS - {""}))
         raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of {allowed}.")
     return env.bool(name, default=default)
+
+
+def strict_count(name: str, *, default: int, minimum: int = 0) -> int:
+    """A whole number, at least `minimum`; anything else (a word, a sign, a fraction) stops the process."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    if not re.fullmatch(r"[0-9]+", raw.strip()) or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of {minimum} or more.")
+    return int(raw)
 
 
 def database_config(env: environ.Env, *, default_sqlite_path: str) -> dict:
