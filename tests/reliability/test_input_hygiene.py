@@ -5,11 +5,13 @@ instruments, values' notes and quotes, SOP titles, the search box) are shown as 
 that shows them. NUL bytes, over-long strings and values of the wrong type, in every API field and
 in the survey's forms, are a 400 that names the field, never a 500, and change nothing."""
 
+import datetime
+
 import pytest
 from rest_framework.authtoken.models import Token
 
 from reference.models import Country
-from sops.models import Sop
+from sops.models import Sop, SopVersion
 from surveys.models import SurveyResponse
 from surveys.services import response_start
 from tests.reliability.helpers import every_table
@@ -32,6 +34,8 @@ def hostile(edition, german_focal_point, curator):
     SurveyResponse.objects.filter(pk=response.pk).update(comments=PAYLOAD, needs_other=PAYLOAD, status="submitted")
     response.instruments.update(title=PAYLOAD)
     sop = Sop.objects.create(code="xss-sop", title=PAYLOAD, scope=PAYLOAD, analyte_group="metals", technique="icp_oes")
+    # Published, so that the public pages show it (an SOP with drafts only is not public).
+    SopVersion.objects.create(sop=sop, version="1.0", date=datetime.date(2024, 1, 1), status="published")
     return {"value": value, "response": response, "sop": sop}
 
 

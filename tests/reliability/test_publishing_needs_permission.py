@@ -279,6 +279,8 @@ def two_versions(curator):
     ]
     for version in versions:
         sop_version_publish(version=version, user=curator)
+    for version in versions:  # as publishing left them (2.0 superseded 1.0)
+        version.refresh_from_db()
     return versions
 
 
