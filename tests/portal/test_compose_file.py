@@ -51,8 +51,12 @@ def test_every_variable_the_settings_read_is_documented_in_env_example():
     documented = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if "=" in line}
     sources = [*(ROOT / "insop_portal" / "settings").glob("*.py"), ROOT / "gunicorn.conf.py"]
     settings_source = "\n".join(path.read_text(encoding="utf-8") for path in sources)
-    # env.str("NAME"...), strict_bool(env, "NAME"...), os.environ.get("NAME"...)
-    read = set(re.findall(r'(?:env(?:\.\w+)?\(|strict_bool\(env, |environ\.get\()\s*"([A-Z0-9_]+)"', settings_source))
+    # env.str("NAME"...), strict_bool(env, "NAME"...), strict_count("NAME"...), os.environ.get("NAME"...)
+    read = set(
+        re.findall(
+            r'(?:env(?:\.\w+)?\(|strict_bool\(env, |strict_count\(|environ\.get\()\s*"([A-Z0-9_]+)"', settings_source
+        )
+    )
     assert {"SECRET_KEY", "DEBUG", "DATABASE_URL", "EMAIL_URL", "PORTAL_BASE_URL"} <= read
     assert read <= documented, read - documented
 
