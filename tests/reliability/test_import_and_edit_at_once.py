@@ -32,20 +32,26 @@ needs_postgresql = pytest.mark.skipif(
 )
 
 
+def signed_in(user) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
 def api_patch(user, value: ThresholdValue, etag: str, changes: dict):
-    token = Token.objects.get_or_create(user=user)[0].key
     return Client().patch(
         f"/api/v1/thresholds/{value.pk}/",
         changes,
         content_type="application/json",
         HTTP_IF_MATCH=etag,
-        HTTP_AUTHORIZATION=f"Token {token}",
+        **signed_in(user),
     )
 
 
-def api_etag(value: ThresholdValue) -> str:
-    """What an API client holds after reading the value: its ETag, for If-Match."""
-    return Client().get(f"/api/v1/thresholds/{value.pk}/")["ETag"]
+def api_etag(user, value: ThresholdValue) -> str:
+    """What `user`'s API client holds after reading the value: its ETag, for If-Match. Imported values
+    are drafts, which only curators see (anonymously the read is a 404 and its ETag no record's)."""
+    response = Client().get(f"/api/v1/thresholds/{value.pk}/", **signed_in(user))
+    assert response.status_code == 200, response.content
+    return response["ETag"]
 
 
 def after_planning(monkeypatch, then):
@@ -77,7 +83,9 @@ def test_an_import_planned_before_an_api_edit_of_its_value_is_refused_and_writes
     patched = []
     after_planning(
         monkeypatch,
-        lambda: patched.append(api_patch(other_curator, cadmium, api_etag(cadmium), {"notes": "checked by phone"})),
+        lambda: patched.append(
+            api_patch(other_curator, cadmium, api_etag(other_curator, cadmium), {"notes": "checked by phone"})
+        ),
     )
 
     corrected = csv_bytes([row(value="0.30"), row(pollutant="Lead", value="80")])
@@ -113,7 +121,9 @@ def test_the_refused_import_lists_each_changed_value_by_row(curator, other_curat
 
     def two_edits():
         for value in values[1:3]:
-            assert api_patch(other_curator, value, api_etag(value), {"notes": "edited"}).status_code == 200
+            assert (
+                api_patch(other_curator, value, api_etag(other_curator, value), {"notes": "edited"}).status_code == 200
+            )
 
     after_planning(monkeypatch, two_edits)
     with pytest.raises(ImportRejected) as refused:
@@ -182,8 +192,7 @@ def test_an_import_and_api_edits_racing_never_write_one_version_twice(two_curato
     rows = [row(crop=f"crop {number}") for number in range(60)]
     threshold_import(file_name="first.csv", content=csv_bytes(rows), user=importer)
     values = list(ThresholdValue.objects.filter(instrument__title=row()["instrument"]).order_by("id"))
-    etags = {value.pk: api_etag(value) for value in values}
-    Token.objects.get_or_create(user=editor)
+    etags = {value.pk: api_etag(editor, value) for value in values}
     planned = threading.Event()
     after_planning(monkeypatch, planned.set)
 
