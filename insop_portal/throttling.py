@@ -1,7 +1,8 @@
 """Rate limits beyond the API's general ones: the heavy public pages and the downloads.
 
 Built on DRF's throttles, so they count in the same cache (Redis when CACHE_URL is set, shared by
-every server process) and identify a client the same way as the API does.
+every server process) and identify a client the same way as the API does: by client_address(),
+behind TRUSTED_PROXY_COUNT proxies.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from functools import wraps
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
+from insop_portal.client_address import ClientAddressIdent
 
-class AnonymousPageThrottle(SimpleRateThrottle):
+
+class AnonymousPageThrottle(ClientAddressIdent, SimpleRateThrottle):
     """Anonymous visitors of a page that reads many values (search, comparisons): PAGE_THROTTLE_ANON
     requests per client address. Signed-in people are not limited here."""
 
@@ -25,7 +28,7 @@ class AnonymousPageThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class AnonymousExportThrottle(SimpleRateThrottle):
+class AnonymousExportThrottle(ClientAddressIdent, SimpleRateThrottle):
     """Downloads (CSV, XLSX) of a whole filtered result have their own, stricter budget: per client
     address for anonymous visitors (EXPORT_THROTTLE_ANON)..."""
 
@@ -51,9 +54,9 @@ class UserExportThrottle(SimpleRateThrottle):
 EXPORT_THROTTLES = (AnonymousExportThrottle, UserExportThrottle)
 
 
-def retry_after(throttle: SimpleRateThrottle) -> str:
+def retry_after(throttle: SimpleRateThrottle) -> int:
     """Whole seconds until the throttle lets the client in again (at least 1), for Retry-After."""
-    return str(max(1, math.ceil(throttle.wait() or 1)))
+    return max(1, math.ceil(throttle.wait() or 1))
 
 
 def throttled_for_anonymous(view):
@@ -67,7 +70,7 @@ def throttled_for_anonymous(view):
             return view(request, *args, **kwargs)
         seconds = retry_after(throttle)
         response = render(request, "429.html", {"seconds": seconds}, status=429)
-        response["Retry-After"] = seconds
+        response["Retry-After"] = str(seconds)
         return response
 
     return limited

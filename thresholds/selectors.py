@@ -159,17 +159,18 @@ class SearchTooLong(ValueError):
 
 
 def search_words(text: str) -> list[str]:
-    """The distinct words of a search (case-insensitively), or SearchTooLong past the limits."""
-    text = text or ""
-    if len(text) > MAX_SEARCH_CHARACTERS:
-        raise SearchTooLong(
-            f"The search is {len(text):,} characters long; search for at most {MAX_SEARCH_CHARACTERS} "
-            "characters (a few words)."
-        )
-    words = list({word.casefold(): word for word in reversed(text.split())}.values())[::-1]
+    """The distinct words of a search (case-insensitively), or SearchTooLong past the limits: at most
+    MAX_SEARCH_WORDS different words of MAX_SEARCH_CHARACTERS in all (a word repeated counts once)."""
+    words = list({word.casefold(): word for word in reversed((text or "").split())}.values())[::-1]
     if len(words) > MAX_SEARCH_WORDS:
         raise SearchTooLong(
-            f"The search has {len(words)} different words; search for at most {MAX_SEARCH_WORDS} words."
+            f"The search has {len(words):,} different words; search for at most {MAX_SEARCH_WORDS} words."
+        )
+    characters = len(" ".join(words))
+    if characters > MAX_SEARCH_CHARACTERS:
+        raise SearchTooLong(
+            f"The search's words are {characters:,} characters long; search for at most {MAX_SEARCH_CHARACTERS} "
+            "characters (a few words)."
         )
     return words
 

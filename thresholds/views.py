@@ -95,7 +95,7 @@ def country_detail(request, iso3: str):
     values = country_values(country, request.user)
     filterset, values = _filtered(request, values)
     page = Paginator(values, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    downloads = _downloads({"country": country.iso3, **_active_filters(filterset)})
+    downloads = _downloads({"country": country.iso3, **_active_filters(filterset)}, count=page.paginator.count)
     return render(
         request,
         "thresholds/country_detail.html",
@@ -176,7 +176,7 @@ def instrument_detail(request, pk: int):
             "page": page,
             "page_query": _query_without(request, "page"),
             "values": _with_words(page.object_list),
-            "downloads": _downloads({"instrument": instrument.pk}),
+            "downloads": _downloads({"instrument": instrument.pk}, count=page.paginator.count),
         },
     )
 
@@ -286,11 +286,11 @@ def _active_filters(filterset) -> dict:
     return active
 
 
-def _downloads(params: dict, *, count: int | None = None) -> dict[str, str]:
+def _downloads(params: dict, *, count: int) -> dict[str, str]:
     """The API's CSV and XLSX of the same filters; no XLSX link for more values than it may hold."""
     base = reverse("threshold-list")
     links = {export: f"{base}?{urlencode({**params, 'format': export})}" for export in ("csv", "xlsx")}
-    if count is not None and count > settings.EXPORT_XLSX_MAX_ROWS:
+    if count > settings.EXPORT_XLSX_MAX_ROWS:
         del links["xlsx"]
     return links
 

@@ -6,7 +6,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
@@ -47,6 +47,7 @@ def rates(**changes):
 
 def test_a_search_of_2000_different_words_is_refused_in_under_a_second(client):
     for address in ("/search/", "/api/v1/thresholds/"):
+        client.get(address, {"q": "cadmium"})  # the process's first page loads its templates
         started = time.perf_counter()
         response = client.get(address, {"q": DIFFERENT_WORDS})
         elapsed = time.perf_counter() - started
@@ -64,6 +65,8 @@ def test_the_search_page_says_why_it_refused_and_runs_no_value_query(client):
 
 
 def test_the_same_word_repeated_2000_times_is_one_word(client):
+    started = time.perf_counter()
+    client.get("/search/", {"q": "cadmium"})  # the process's first page loads its templates
     started = time.perf_counter()
     page = client.get("/search/", {"q": " ".join(["Cadmium"] * 2000)})
     api = client.get("/api/v1/thresholds/", {"q": " ".join(["cadmium"] * 2000)})
@@ -123,13 +126,16 @@ def test_a_slow_statement_of_an_anonymous_request_is_stopped_with_a_503(client, 
 
     views.countries_with_coverage = slow
     try:
-        started = time.perf_counter()
-        response = client.get("/")
+        # A savepoint, so that the test's transaction outlives the cancelled statement (and the limit,
+        # set inside it, goes with its rollback).
+        with transaction.atomic():
+            started = time.perf_counter()
+            response = client.get("/")
+            elapsed = time.perf_counter() - started
+            transaction.set_rollback(True)
     finally:
         views.countries_with_coverage = original
-        settings.STATEMENT_TIMEOUT_ANONYMOUS = 0
-        client.get("/api/v1/tiers/")  # the connection's limit back to none for the next tests
-    assert response.status_code == 503 and time.perf_counter() - started < 1.5
+    assert response.status_code == 503 and elapsed < 1.5
     assert "took longer than the portal allows" in response.content.decode()
 
 
@@ -159,12 +165,19 @@ def _many_values(count: int) -> Pollutant:
 def test_the_comparison_page_shows_a_hundred_rows_a_page_and_charts_them_all(client):
     pollutant = _many_values(250)
     total = thresholds_visible_to(None).filter(pollutant=pollutant).count()
+    pages = -(-total // 100)
     first = client.get(f"/pollutants/{pollutant.slug}/")
-    third = client.get(f"/pollutants/{pollutant.slug}/", {"page": 3})
-    assert first.status_code == third.status_code == 200
-    assert len(first.context["values"]) == 100 and len(third.context["values"]) == total - 200
+    last = client.get(f"/pollutants/{pollutant.slug}/", {"page": pages})
+    assert first.status_code == last.status_code == 200
+    assert len(first.context["values"]) == 100 and len(last.context["values"]) == total - 100 * (pages - 1)
+    shown = {
+        value.pk
+        for page in range(1, pages + 1)
+        for value in client.get(f"/pollutants/{pollutant.slug}/", {"page": page}).context["values"]
+    }
+    assert len(shown) == total  # every value on exactly one page
     assert len(first.context["chart"]["marks"]) == total and first.context["summary"]["count"] == total
-    assert "Page 1 of 3" in first.content.decode()
+    assert f"Page 1 of {pages}" in first.content.decode()
 
 
 def test_the_comparison_chart_is_drawn_once_per_data_change(client):
@@ -204,7 +217,7 @@ def test_an_xlsx_of_more_values_than_its_limit_points_to_the_csv(client, setting
     allowed = client.get("/api/v1/thresholds/", {"format": "xlsx", "country": "DEU", "pollutant": "cadmium"})
     page = client.get("/countries/DEU/").content.decode()
     assert refused.status_code == 400 and "format=csv" in refused.json()["errors"]["format"][0]
-    assert allowed.status_code == 200 and allowed.content.startswith(b"PK")
+    assert allowed.status_code == 200 and b"".join(allowed.streaming_content).startswith(b"PK")
     assert "format=xlsx" not in page and "too many values for one workbook" in page
 
 
