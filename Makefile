@@ -141,6 +141,7 @@ reliability: migrate bench-static
 		tests/portal/test_api_schema_fuzz.py tests/browser/test_security_policy_in_chromium.py
 	$(BIN)/python bench/mixed_load.py --rows $(RELIABILITY_ROWS) --clients 50 --seconds 60
 	$(BIN)/python bench/autosave_load.py --clients 200 --responses 20
+	$(BIN)/python bench/hostile_visitor.py
 
 # Backups (PostgreSQL): docs/reliability.md, "Backup and restore".
 backup: $(INSTALLED)
