@@ -7,6 +7,7 @@ The interleaved tests run on SQLite and PostgreSQL; the races need PostgreSQL's 
 each with its own connection)."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -195,6 +196,13 @@ def test_an_import_and_api_edits_racing_never_write_one_version_twice(two_curato
     etags = {value.pk: api_etag(editor, value) for value in values}
     planned = threading.Event()
     after_planning(monkeypatch, planned.set)
+    write = services.bulk_update_with_history
+
+    def write_slowly(*arguments, **options):
+        time.sleep(0.5)  # the edits arrive while the import is between its plan (and locks) and its write
+        return write(*arguments, **options)
+
+    monkeypatch.setattr(services, "bulk_update_with_history", write_slowly)
 
     def import_corrected():
         return threshold_import(
