@@ -6,8 +6,8 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sops.models import Engagement, Laboratory, SopVersion
-from sops.selectors import kpis, sops_released
+from sops.models import Engagement, Laboratory
+from sops.selectors import kpis, sop_versions_released, sops_released
 from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
 
 
@@ -19,7 +19,7 @@ class SopViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         # The API publishes released versions only, to everyone (curators see drafts in the admin), so an
         # SOP with drafts only is not in it yet.
-        versions = SopVersion.objects.order_by("-date")
+        versions = sop_versions_released().order_by("-date")
         return (
             sops_released()
             .select_related("extraction")

@@ -42,10 +42,13 @@ def user_sees_sop_drafts(user) -> bool:
     return bool(user and user.has_perm("sops.view_sopversion"))
 
 
-def sop_versions_visible_to(user) -> QuerySet[SopVersion]:
-    if user_sees_sop_drafts(user):
-        return SopVersion.objects.all()
+def sop_versions_released() -> QuerySet[SopVersion]:
+    """The versions the public may read and download."""
     return SopVersion.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def sop_versions_visible_to(user) -> QuerySet[SopVersion]:
+    return SopVersion.objects.all() if user_sees_sop_drafts(user) else sop_versions_released()
 
 
 def sops_released() -> QuerySet[Sop]:

@@ -271,10 +271,12 @@ class LegalInstrumentWriteSerializer(serializers.ModelSerializer):
         validators: list = []
         extra_kwargs = {
             "supersedes": {
-                "queryset": LegalInstrument.objects.filter(withdrawn=False),
+                # Whether it may be linked (not to a withdrawn one) is LegalInstrument.clean's rule, which
+                # record_save applies on every path; here only whether it exists.
+                "queryset": LegalInstrument.objects.all(),
                 "error_messages": {
-                    "does_not_exist": "No instrument #{pk_value} in the database (or it was withdrawn): an "
-                    "instrument can only supersede one that is in the database. GET /api/v1/instruments/ lists them."
+                    "does_not_exist": "No instrument #{pk_value} in the database: an instrument can only "
+                    "supersede one that is in the database. GET /api/v1/instruments/ lists them."
                 },
             }
         }
