@@ -54,9 +54,9 @@ class UserExportThrottle(SimpleRateThrottle):
 EXPORT_THROTTLES = (AnonymousExportThrottle, UserExportThrottle)
 
 
-def retry_after(throttle: SimpleRateThrottle) -> str:
+def retry_after(throttle: SimpleRateThrottle) -> int:
     """Whole seconds until the throttle lets the client in again (at least 1), for Retry-After."""
-    return str(max(1, math.ceil(throttle.wait() or 1)))
+    return max(1, math.ceil(throttle.wait() or 1))
 
 
 def throttled_for_anonymous(view):
@@ -70,7 +70,7 @@ def throttled_for_anonymous(view):
             return view(request, *args, **kwargs)
         seconds = retry_after(throttle)
         response = render(request, "429.html", {"seconds": seconds}, status=429)
-        response["Retry-After"] = seconds
+        response["Retry-After"] = str(seconds)
         return response
 
     return limited
