@@ -6,7 +6,8 @@
 about the request as a whole (not found, not allowed, throttled…).
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.exceptions import ValidationError
@@ -19,6 +20,10 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, DjangoValidationError):
+        # A model's own check (full_clean in a service) refused the write; the service's transaction
+        # ends with it, so nothing was written.
+        exc = ValidationError(_django_errors(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -33,6 +38,13 @@ def api_exception_handler(exc, context):
         code = codes if isinstance(codes, str) else exc.default_code
     response.data = {"status": response.status_code, "code": code, "detail": detail, "errors": errors}
     return response
+
+
+def _django_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    errors = {("non_field_errors" if name == NON_FIELD_ERRORS else name): messages for name, messages in exc}
+    return {name: messages for name, messages in errors.items() if messages}
 
 
 def _invalid_detail(errors: dict[str, list[str]]) -> str:

@@ -3,6 +3,7 @@
 from rest_framework import viewsets
 
 from insop_portal.conditional import LastModifiedMixin
+from insop_portal.ids import ID_PATTERN
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.serializers import (
     CountrySerializer,
@@ -25,7 +26,7 @@ class PollutantViewSet(LastModifiedMixin, viewsets.ReadOnlyModelViewSet):
     last_modified_from = ((Pollutant, "updated_at"),)
     queryset = Pollutant.objects.prefetch_related("synonyms", "members").order_by("name")
     serializer_class = PollutantSerializer
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = ID_PATTERN
     filterset_fields = ["group", "is_pop", "is_obsolete_pesticide", "is_hhp", "cas_rn"]
 
 

@@ -6,6 +6,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from insop_portal.ids import ID_PATTERN
 from sops.models import Engagement, Laboratory
 from sops.selectors import kpis, sop_versions_released, sops_released
 from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
@@ -34,6 +35,7 @@ class SopViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class LaboratoryViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Laboratory.objects.select_related("country").order_by("country__name", "name")
     filterset_fields = ["country__iso3", "country__m49_region", "glosolan_member"]
 

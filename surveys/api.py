@@ -4,12 +4,14 @@ point only their country's (in the list as in the detail), anonymous clients not
 from django.db.models import Prefetch
 from rest_framework import permissions, viewsets
 
+from insop_portal.ids import ID_PATTERN
 from surveys.models import ResponseInstrument
 from surveys.selectors import responses_visible_to
 from surveys.serializers import SurveyResponseSerializer
 
 
 class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_PATTERN
     serializer_class = SurveyResponseSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_fields = ["status", "edition__year", "country__iso3"]

@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+import insop_portal.ids  # noqa: F401  (registers <id:...>)
 from surveys import views
 
 urlpatterns = [
@@ -7,9 +8,9 @@ urlpatterns = [
     path("survey/results/", views.results, name="survey-results"),
     path("survey/dashboard/", views.dashboard, name="survey-dashboard"),
     re_path(r"^survey/export\.(?P<file_format>csv|xlsx)$", views.export, name="survey-export"),
-    path("survey/responses/<int:pk>/", views.response_detail, name="survey-response"),
-    path("survey/responses/<int:pk>/submit/", views.submit, name="survey-submit"),
-    path("survey/responses/<int:pk>/review/", views.review, name="survey-review"),
-    path("survey/responses/<int:pk>/<str:code>/", views.section, name="survey-section"),
-    path("survey/legal-texts/<int:pk>/", views.legal_text, name="survey-legal-text"),
+    path("survey/responses/<id:pk>/", views.response_detail, name="survey-response"),
+    path("survey/responses/<id:pk>/submit/", views.submit, name="survey-submit"),
+    path("survey/responses/<id:pk>/review/", views.review, name="survey-review"),
+    path("survey/responses/<id:pk>/<str:code>/", views.section, name="survey-section"),
+    path("survey/legal-texts/<id:pk>/", views.legal_text, name="survey-legal-text"),
 ]

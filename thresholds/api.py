@@ -7,7 +7,6 @@ import tempfile
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from insop_portal.conditional import LastModifiedMixin, last_changed
+from insop_portal.ids import ID_PATTERN
 from insop_portal.pagination import StableCursorPagination
 from insop_portal.throttling import EXPORT_THROTTLES
 from reference.api import CountryViewSet
@@ -122,17 +122,21 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-ETAG_VERSION = re.compile(r'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>\d+)-v(?P<version>\d+)(?:\.[0-9a-f]+)?"$')
+# Numbers of at most 18 digits, as ids in addresses: a longer one is no record's, and is not converted.
+ETAG_VERSION = re.compile(
+    rf'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>{ID_PATTERN})-v(?P<version>{ID_PATTERN})(?:\.[0-9a-f]+)?"$'
+)
 
 
 def expected_version(request, record) -> int:
-    """The version the client last saw, from If-Match; 428 without it, 412 when it is stale."""
+    """The version the client last saw, from If-Match; 428 without it, 412 when it is stale or the
+    ETag is another record's (of another kind with the same id too)."""
     header = request.headers.get("If-Match")
     if not header:
         raise PreconditionRequired()
     match = ETAG_VERSION.match(header.strip())
-    if not match or int(match["pk"]) != record.pk:
-        raise PreconditionFailed(f"If-Match {header} is not an ETag of this record; GET it first.")
+    if not match or match["kind"] != type(record).__name__.lower() or int(match["pk"]) != record.pk:
+        raise PreconditionFailed(f"If-Match {header[:100]} is not an ETag of this record; GET it first.")
     if int(match["version"]) != record.version:
         raise PreconditionFailed(
             f"The record changed since your copy (now {record_etag(record)}): GET it again and reapply your change."
@@ -204,7 +208,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [CuratorsWrite]
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = ID_PATTERN
 
     def get_renderers(self):
         # Only the list exports CSV; elsewhere ?format=csv is simply not available (404).
@@ -358,7 +362,7 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
     Curators create and change them; a change needs If-Match with the instrument's ETag.
     """
 
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [CuratorsWrite]
 
@@ -379,10 +383,6 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
             return instrument_save(
                 instrument=instrument, data=serializer.validated_data, user=request.user, expected_version=version
             )
-        except DjangoValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            errors["non_field_errors"] = errors.pop("__all__", [])
-            raise exceptions.ValidationError({name: messages for name, messages in errors.items() if messages}) from exc
         except ConcurrentEdit as exc:
             raise PreconditionFailed(str(exc)) from exc
 

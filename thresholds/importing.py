@@ -35,11 +35,14 @@ from reference.units import factor_to_mg_kg
 from thresholds.conditions import recognise_conditions
 from thresholds.models import (
     CONDITION_FIELDS,
+    FREE_TEXT_LIMIT,
     PLAIN_DECIMAL,
     LabelClassification,
     LegalInstrument,
     ThresholdValue,
+    condition_number_problem,
     conditions_key_for,
+    mg_kg_problem,
 )
 from thresholds.spreadsheets import TEMPLATE_COLUMNS, UnsafeFile, read_sheet, unneutralise
 
@@ -75,7 +78,6 @@ TEXTURES = {
     "organic": "organic",
     "peat": "organic",
 }
-FREE_TEXT_LIMIT = 10_000
 DECIMAL_COLUMNS = ["ph_min", "ph_max", "clay_min", "clay_max", "toc_min", "toc_max", "cec_min", "cec_max"]
 # What an import writes on a value; the comparison that decides "updated" or "unchanged" uses these.
 VALUE_FIELDS = [
@@ -442,6 +444,10 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         problem("unit", _unknown_unit_message(unit_text))
     fields["unit_label"] = unit_text
     fields["unit_id"] = unit.id if unit else None
+    if fields["value_text"] and unit is not None:
+        too_large = mg_kg_problem(Decimal(fields["value_text"]), unit)
+        if too_large:
+            problem("value", f'value "{fields["value_text"]}" {unit_text} {too_large}')
 
     # Harmonised land use and tier, from a code or from the source's label.
     for kind, code_column, label_column, classes, codes in (
@@ -507,6 +513,8 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         for name, item in found.values.items():
             if name == "extraction":
                 fields["extraction_id"] = lookups.extractions.get(item)
+            elif isinstance(item, Decimal) and (refused := condition_number_problem(name, item)):
+                problem("condition", f"condition: {refused}")
             else:
                 fields[name] = item
         recognised = found.explanations
@@ -514,12 +522,6 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         low, high = fields[f"{name}_min"], fields[f"{name}_max"]
         if low is not None and high is not None and low > high:
             problem(f"{name}_min", f"{name}_min {low} is above {name}_max {high}.")
-    for column in ("ph_min", "ph_max"):
-        if fields[column] is not None and not (0 <= fields[column] <= 14):
-            problem(column, f"{column} {fields[column]} is outside the pH scale 0-14.")
-    for column in ("clay_min", "clay_max", "toc_min", "toc_max"):
-        if fields[column] is not None and not (0 <= fields[column] <= 100):
-            problem(column, f"{column} {fields[column]} is not a percentage between 0 and 100.")
 
     basis = record.get("basis", "").lower().replace(" ", "_")
     if basis and basis not in ThresholdValue.Basis.values:
@@ -608,6 +610,10 @@ def _decimal(record: dict, column: str, problem) -> Decimal | None:
         return None
     if not number.is_finite():
         problem(column, f"{column} {text!r} is not a number.")
+        return None
+    refused = condition_number_problem(column, number, text)
+    if refused:
+        problem(column, refused)
         return None
     return number
 

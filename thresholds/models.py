@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -21,7 +23,73 @@ from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant,
 from reference.text import match_key
 
 MG_KG_PLACES = Decimal("1e-12")  # the value_mg_kg column's precision
+MG_KG_CONTEXT = Context(prec=30)
+MG_KG_WHOLE_DIGITS = 18  # the value_mg_kg column's digits before the point (30 digits, 12 of them after)
 PLAIN_DECIMAL = re.compile(r"^\d{1,14}(\.\d{1,10})?$")
+# Free text (notes, quotes, conditions as written): no source needs more, and megabytes of it would
+# weigh on every page and export that shows it. The import, the API, the admin and the model hold it.
+FREE_TEXT_LIMIT = 10_000
+free_text_validators = [MaxLengthValidator(FREE_TEXT_LIMIT)]
+
+# Each numeric condition's range and how a message says a number is outside it. One table for every
+# path: the import, the API and the survey check with condition_number_problem, the admin and
+# full_clean with ConditionNumberValidator, and the database with its constraints (CEC's built from it).
+CONDITION_RANGES = {
+    "ph": (Decimal(0), Decimal(14), "is outside the pH scale 0-14"),
+    "clay": (Decimal(0), Decimal(100), "is not a percentage between 0 and 100"),
+    "toc": (Decimal(0), Decimal(100), "is not a percentage between 0 and 100"),
+    "cec": (Decimal(0), Decimal(1000), "is outside 0-1000 cmol(+)/kg, the range of soils' cation exchange capacity"),
+}
+
+
+def condition_number_problem(column: str, number: Decimal, text: str = "") -> str | None:
+    """What keeps `number` out of the condition column `column` (e.g. "cec_min"): outside its range,
+    or more decimal places or digits than the column holds. None when it fits. `text` is the number
+    as written, for the message. Trailing zeros ("5.500") are no extra places."""
+    text = text or str(number)
+    low, high, outside = CONDITION_RANGES[column.rsplit("_", 1)[0]]
+    if not low <= number <= high:
+        return f"{column} {text} {outside}."
+    column_field = ThresholdValue._meta.get_field(column)
+    places = max(0, -number.normalize().as_tuple().exponent)
+    if places > column_field.decimal_places:
+        rounded = number.quantize(Decimal(1).scaleb(-column_field.decimal_places), rounding=ROUND_HALF_UP)
+        return (
+            f"{column} {text} has {places} decimal places; this column keeps {column_field.decimal_places}: "
+            f"round it (e.g. {rounded})."
+        )
+    whole = column_field.max_digits - column_field.decimal_places
+    if number.adjusted() >= whole:
+        return f"{column} {text} has more than the {whole} digits before the point this column keeps."
+    return None
+
+
+@deconstructible
+class ConditionNumberValidator:
+    """condition_number_problem as a field validator, so the admin and full_clean refuse what the import does."""
+
+    def __init__(self, column: str):
+        self.column = column
+
+    def __call__(self, number) -> None:
+        problem = condition_number_problem(self.column, Decimal(number))
+        if problem:
+            raise ValidationError(problem, code="condition_number")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ConditionNumberValidator) and other.column == self.column
+
+
+def mg_kg_problem(value: Decimal, unit: Unit | None) -> str | None:
+    """What keeps a value in `unit` out of the mg/kg column (more digits before the point than it
+    holds); None when it fits or does not convert."""
+    converted = unit.to_mg_kg(value) if unit else None
+    if converted is not None and converted.adjusted() >= MG_KG_WHOLE_DIGITS:
+        return (
+            f"is {converted.normalize()} mg/kg: more than the {MG_KG_WHOLE_DIGITS} digits before the point "
+            "that mg/kg values are kept with. Check the value and its unit."
+        )
+    return None
 
 
 def validate_value_text(text: str) -> None:
@@ -125,7 +193,7 @@ class LegalInstrument(models.Model):
     url = models.URLField("URL of the text", max_length=500, blank=True)
     faolex_id = models.CharField("SoiLEX/FAOLEX record", max_length=40, blank=True)
     language = models.CharField(max_length=10, blank=True, help_text="ISO 639-1 code of the text.")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=free_text_validators)
     from_survey = models.ForeignKey(
         "surveys.SurveyResponse",
         null=True,
@@ -315,27 +383,73 @@ class ThresholdValue(models.Model):
     )
 
     # Applicability conditions, structured; the source's own words are in condition_text.
-    ph_min = models.DecimalField("pH min", max_digits=4, decimal_places=2, null=True, blank=True)
-    ph_max = models.DecimalField("pH max", max_digits=4, decimal_places=2, null=True, blank=True)
+    ph_min = models.DecimalField(
+        "pH min", max_digits=4, decimal_places=2, null=True, blank=True, validators=[ConditionNumberValidator("ph_min")]
+    )
+    ph_max = models.DecimalField(
+        "pH max", max_digits=4, decimal_places=2, null=True, blank=True, validators=[ConditionNumberValidator("ph_max")]
+    )
     texture = models.CharField("soil texture", max_length=20, choices=Texture.choices, blank=True)
-    clay_min = models.DecimalField("clay % min", max_digits=5, decimal_places=2, null=True, blank=True)
-    clay_max = models.DecimalField("clay % max", max_digits=5, decimal_places=2, null=True, blank=True)
-    toc_min = models.DecimalField("organic matter/TOC % min", max_digits=5, decimal_places=2, null=True, blank=True)
-    toc_max = models.DecimalField("organic matter/TOC % max", max_digits=5, decimal_places=2, null=True, blank=True)
-    cec_min = models.DecimalField("CEC min (cmol/kg)", max_digits=7, decimal_places=2, null=True, blank=True)
-    cec_max = models.DecimalField("CEC max (cmol/kg)", max_digits=7, decimal_places=2, null=True, blank=True)
+    clay_min = models.DecimalField(
+        "clay % min",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator("clay_min")],
+    )
+    clay_max = models.DecimalField(
+        "clay % max",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator("clay_max")],
+    )
+    toc_min = models.DecimalField(
+        "organic matter/TOC % min",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator("toc_min")],
+    )
+    toc_max = models.DecimalField(
+        "organic matter/TOC % max",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator("toc_max")],
+    )
+    cec_min = models.DecimalField(
+        "CEC min (cmol/kg)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator("cec_min")],
+    )
+    cec_max = models.DecimalField(
+        "CEC max (cmol/kg)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator("cec_max")],
+    )
     crop = models.CharField("crop or field type", max_length=100, blank=True, help_text="e.g. paddy")
     depth = models.CharField(max_length=50, blank=True, help_text="e.g. 0-30 cm")
     extraction = models.ForeignKey(
         ExtractionMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="threshold_values"
     )
-    condition_text = models.TextField("conditions as written", blank=True)
+    condition_text = models.TextField("conditions as written", blank=True, validators=free_text_validators)
     conditions_key = models.CharField(max_length=64, editable=False)
 
     source_url = models.URLField(max_length=500, blank=True)
     source_page = models.CharField("table or page", max_length=200, blank=True)
-    source_quote = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    source_quote = models.TextField(blank=True, validators=free_text_validators)
+    notes = models.TextField(blank=True, validators=free_text_validators)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     from_survey = models.ForeignKey(
@@ -361,7 +475,7 @@ class ThresholdValue(models.Model):
         default=False,
         help_text="Something about this value could not be mapped with confidence; see review note.",
     )
-    review_note = models.TextField(blank=True)
+    review_note = models.TextField(blank=True, validators=free_text_validators)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     adopted_from = models.ForeignKey(
@@ -459,6 +573,12 @@ class ThresholdValue(models.Model):
                 violation_error_message="Clay and organic matter/TOC percentages must be between 0 and 100.",
             ),
             models.CheckConstraint(
+                condition=(Q(cec_min__isnull=True) | Q(cec_min__range=CONDITION_RANGES["cec"][:2]))
+                & (Q(cec_max__isnull=True) | Q(cec_max__range=CONDITION_RANGES["cec"][:2])),
+                name="threshold_cec_within_0_1000",
+                violation_error_message="CEC must be between 0 and 1000 cmol(+)/kg.",
+            ),
+            models.CheckConstraint(
                 condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_from__lte=F("valid_to")),
                 name="threshold_valid_from_not_after_valid_to",
                 violation_error_message="Valid from must not be after valid to.",
@@ -487,6 +607,10 @@ class ThresholdValue(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        if PLAIN_DECIMAL.match(self.value_text or "") and self.unit_id:
+            problem = mg_kg_problem(Decimal(self.value_text), self.unit)
+            if problem:
+                raise ValidationError({"value_text": f"{self.value_text} {self.unit_label} {problem}"})
         self.refresh_derived_fields()
 
     def refresh_derived_fields(self) -> None:
@@ -505,7 +629,8 @@ def value_numbers(value_text: str, unit: Unit | None) -> tuple[Decimal, Decimal 
     """The number a value as written stands for, and the same in mg/kg (None if it does not convert)."""
     value = Decimal(value_text)
     converted = unit.to_mg_kg(value) if unit else None
-    return value, None if converted is None else converted.quantize(MG_KG_PLACES)
+    # Quantized with the column's 30 digits: the default context's 28 would fail on the largest values.
+    return value, None if converted is None else converted.quantize(MG_KG_PLACES, context=MG_KG_CONTEXT)
 
 
 def conditions_key_for(value) -> str:

@@ -527,20 +527,39 @@ def check_version(*, model, pk: int, expected_version: int) -> None:
 
 @transaction.atomic
 def record_save(*, instance, user, expected_version: int | None = None, reason: str = "") -> None:
-    """Save a curator's edit of an instrument or value: version check, validation, history."""
+    """Save a curator's edit of an instrument or value: version check, validation, history. An edit
+    that changes nothing (an empty PATCH, a form saved as it was) writes nothing: no new version,
+    no history, the same ETag."""
     if instance.pk and expected_version is not None:
         check_version(model=type(instance), pk=instance.pk, expected_version=expected_version)
     check_may_change_publication(instance=instance, user=user)
+    instance.full_clean()
+    if instance.pk and _same_as_stored(instance):
+        return
     if instance.pk:
         instance.version = (expected_version or instance.version) + 1
     else:
         instance.created_by = user
     instance.updated_by = user
     instance._history_user = user
-    instance.full_clean()
     if reason:
         instance._change_reason = reason
     instance.save()
+
+
+# Written by every save; what a save changes is told by the other columns.
+BOOKKEEPING_FIELDS = {"version", "updated_at", "updated_by"}
+
+
+def _same_as_stored(instance) -> bool:
+    """Whether `instance` (cleaned, so its values have their columns' types) equals its stored row."""
+    names = [
+        model_field.attname
+        for model_field in instance._meta.concrete_fields
+        if model_field.name not in BOOKKEEPING_FIELDS
+    ]
+    stored = type(instance).objects.filter(pk=instance.pk).values(*names).first()
+    return stored is not None and all(stored[name] == getattr(instance, name) for name in names)
 
 
 # ---- bulk curator actions ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import insop_portal.ids  # noqa: F401  (registers <id:...>)
 from thresholds import views
 
 urlpatterns = [
@@ -8,6 +9,6 @@ urlpatterns = [
     path("countries/<str:iso3>/", views.country_detail, name="page-country"),
     path("pollutants/", views.pollutant_list, name="page-pollutants"),
     path("pollutants/<slug:slug>/", views.pollutant_detail, name="page-pollutant"),
-    path("instruments/<int:pk>/", views.instrument_detail, name="page-instrument"),
+    path("instruments/<id:pk>/", views.instrument_detail, name="page-instrument"),
     path("search/", views.search, name="search"),
 ]
