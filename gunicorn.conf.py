@@ -11,5 +11,7 @@ graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# The access log's first column is the client's address behind TRUSTED_PROXY_COUNT proxies.
+logger_class = "insop_portal.gunicorn_logging.ClientAddressLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

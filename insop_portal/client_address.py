@@ -5,11 +5,15 @@ Behind TRUSTED_PROXY_COUNT proxies that each append the address they received th
 X-Forwarded-For, the client is the Nth entry from the right: everything further left was written by
 the client and proves nothing. With no trusted proxy (the default) X-Forwarded-For is ignored, since
 anyone can send it; the client is the connection's own address (REMOTE_ADDR).
+
+The logs show the same address: Django's request log records (ClientAddressLogFilter) and gunicorn's
+access log (gunicorn_logging.py).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from django.conf import settings
 from rest_framework import throttling
@@ -18,11 +22,16 @@ from rest_framework import throttling
 def client_address(request) -> str | None:
     """The client's IP address. A missing or malformed X-Forwarded-For (fewer entries than trusted
     proxies, or not an address where the client's should be) gives the connection's address."""
-    remote_addr = request.META.get("REMOTE_ADDR")
+    return client_address_in(request.META)
+
+
+def client_address_in(environ) -> str | None:
+    """client_address() from a WSGI environ (a request's META), for gunicorn's access log."""
+    remote_addr = environ.get("REMOTE_ADDR")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies == 0:
         return remote_addr
-    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [entry.strip() for entry in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     if len(forwarded) < proxies:
         return remote_addr
     try:
@@ -45,3 +54,14 @@ class AnonRateThrottle(ClientAddressIdent, throttling.AnonRateThrottle):
 
 class UserRateThrottle(ClientAddressIdent, throttling.UserRateThrottle):
     pass
+
+
+class ClientAddressLogFilter(logging.Filter):
+    """Gives every log record a `client`: the address of the request it is about (Django's request
+    and security loggers attach the request), or "-"."""
+
+    def filter(self, record):
+        request = getattr(record, "request", None)
+        meta = getattr(request, "META", None)
+        record.client = (client_address_in(meta) if meta is not None else None) or "-"
+        return True

@@ -102,6 +102,32 @@ def test_page_and_export_throttles_count_the_client_not_the_forged_header(client
     assert other.status_code == 200
 
 
+def test_the_logs_show_the_client_behind_the_proxy_not_the_proxy(settings, rf):
+    import logging
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from insop_portal.client_address import ClientAddressLogFilter
+    from insop_portal.gunicorn_logging import ClientAddressLogger
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/api/v1/tiers/", HTTP_X_FORWARDED_FOR="203.0.113.1, 198.51.100.7", REMOTE_ADDR=PROXY)
+    # Django's records about a request (django.request, django.security) carry it.
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Unauthorized", (), None)
+    record.request = request
+    assert ClientAddressLogFilter().filter(record) and record.client == "198.51.100.7"
+    root_filters = [f for handler in logging.getLogger().handlers for f in handler.filters]
+    assert any(isinstance(f, ClientAddressLogFilter) for f in root_filters)
+    # gunicorn's access log: its first column.
+    environ = {**request.META, "RAW_URI": "/api/v1/tiers/", "SERVER_PROTOCOL": "HTTP/1.1"}
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    atoms = ClientAddressLogger(Config()).atoms(
+        response, SimpleNamespace(headers=[]), environ, datetime.timedelta(seconds=0.1)
+    )
+    assert atoms["h"] == "198.51.100.7"
+
+
 # ---- 9: behind the proxy, lockout keys on the client ----------------------------------------------
 
 
