@@ -246,8 +246,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # [client]: the address of the request a record is about (client_address.py), or "-".
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client)s]: %(message)s"}},
+    "filters": {"client": {"()": "insop_portal.client_address.ClientAddressLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
