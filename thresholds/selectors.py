@@ -1,6 +1,7 @@
 """Reads of threshold data that more than one place needs."""
 
 import hashlib
+import re
 import time
 from collections import defaultdict
 from functools import lru_cache, reduce
@@ -31,6 +32,32 @@ DATA_CHANGES = (
     (Sop.history.model, "history_date"),
     (SopVersion.history.model, "history_date"),
 )
+
+_PUBLISHED = ThresholdValue.Status.PUBLISHED
+_PUBLIC_SOP_VERSIONS = Q(status__in=[SopVersion.Status.PUBLISHED, SopVersion.Status.SUPERSEDED])
+# The same, seen by visitors who read only published data: drafts being written, imported or changed
+# move nothing (their Last-Modified and the pages kept for them stay put). A value counts while it
+# is published, and its history rows once it was published or withdrawn (a withdrawal or deletion
+# of a published value); an instrument or SOP while it has something public.
+PUBLIC_DATA_CHANGES = (
+    (ThresholdValue, "updated_at", Q(status=_PUBLISHED)),
+    (ThresholdValue.history.model, "history_date", ~Q(status=ThresholdValue.Status.DRAFT)),
+    (LegalInstrument, "updated_at", Q(values__status=_PUBLISHED)),
+    (
+        LegalInstrument.history.model,
+        "history_date",
+        Q(id__in=ThresholdValue.objects.filter(status=_PUBLISHED).values("instrument_id")),
+    ),
+    *DATA_CHANGES[4:9],
+    (Sop.history.model, "history_date", Q(id__in=SopVersion.objects.filter(_PUBLIC_SOP_VERSIONS).values("sop_id"))),
+    (SopVersion.history.model, "history_date", _PUBLIC_SOP_VERSIONS),
+)
+
+
+def data_changes_seen_by(user) -> tuple:
+    """DATA_CHANGES for those who see drafts, PUBLIC_DATA_CHANGES for everyone else."""
+    return DATA_CHANGES if user_sees_drafts(user) else PUBLIC_DATA_CHANGES
+
 
 # What is read once and kept under the time the data last changed (`last_changed(DATA_CHANGES)`) is
 # also kept at most this long: two writes committing out of timestamp order could leave it behind.
@@ -222,7 +249,18 @@ def _matching_every_word(matches: list[tuple[set[int], set[int]]]) -> Q | None:
 TYPO_SIMILARITY = 0.45  # "cadmum" ~ "cadmium" is 0.5; "cadmium" ~ "chromium" only 0.31
 
 
+# A single letter is found inside nearly every name and title: such a word matches whole words only.
+SHORTEST_PART_OF_A_WORD = 2
+
+
+def _whole_word(field: str, word: str) -> Q:
+    return Q(**{f"{field}__iregex": rf"(^|\W){re.escape(word)}(\W|$)"})
+
+
 def _pollutants_matching(word: str) -> list[int]:
+    if len(word) < SHORTEST_PART_OF_A_WORD:
+        synonyms = PollutantSynonym.objects.filter(name__iexact=word)
+        return list({*synonyms.values_list("pollutant_id", flat=True)})
     synonyms = PollutantSynonym.objects.filter(name__icontains=word)
     if connection.vendor == "postgresql" and not synonyms.exists():
         # Nothing contains the word: perhaps a typo. Trigram similarity finds the intended name.
@@ -236,6 +274,9 @@ def _pollutants_matching(word: str) -> list[int]:
 
 
 def _instruments_matching(word: str) -> list[int]:
+    if len(word) < SHORTEST_PART_OF_A_WORD:
+        found = _whole_word("title", word) | _whole_word("title_en", word) | _whole_word("short_name", word)
+        return list(LegalInstrument.objects.filter(found).values_list("id", flat=True))
     found = Q(title__icontains=word) | Q(title_en__icontains=word) | Q(short_name__icontains=word)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector

@@ -75,6 +75,15 @@ def test_the_same_word_repeated_2000_times_is_one_word(client):
     assert api.json()["results"] and {row["pollutant"]["name"] for row in api.json()["results"]} == {"Cadmium"}
 
 
+def test_a_single_letter_matches_whole_words_only():
+    instrument = LegalInstrument.objects.first()
+    instrument.title = "Decree on soil quality, annex B"
+    instrument.save()
+    matching_b = set(thresholds_matching_text(thresholds_visible_to(None), "b").values_list("instrument_id", flat=True))
+    matching_e = set(thresholds_matching_text(thresholds_visible_to(None), "e").values_list("instrument_id", flat=True))
+    assert instrument.pk in matching_b and instrument.pk not in matching_e
+
+
 def test_ten_different_words_are_accepted_and_eleven_refused(client):
     words = [f"x{number}" for number in range(MAX_SEARCH_WORDS + 1)]
     assert client.get("/api/v1/thresholds/", {"q": " ".join(words[:-1])}).status_code == 200
