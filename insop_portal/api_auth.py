@@ -6,6 +6,7 @@ from axes.helpers import get_cool_off
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from insop_portal.api_tokens import api_token_expiry, api_token_issue
 
@@ -18,6 +19,8 @@ LOCKED_OUT = (
 class TokenView(ObtainAuthToken):
     # A client holding an expired token may send it along: it must still be able to get a new one.
     authentication_classes = ()
+    # ObtainAuthToken names DRF's own parsers; the portal's turn a body nested too deeply into a 400.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def get_serializer_context(self):
         # The serializer authenticates with this request: Django's own, on which django-axes keeps

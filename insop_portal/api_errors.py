@@ -87,7 +87,8 @@ ERROR_STATUSES = {
     "404": "Not found.",
     "405": "Method not allowed.",
     "406": "The requested format is not available.",
-    "415": "Unsupported media type.",
+    "413": "The request body is larger than the API takes (REQUEST_BODY_MAX_BYTES, 10 MB by default).",
+    "415": "Unsupported media type, or a charset that is not a text encoding.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
     "503": "The database is unavailable for a moment; retry after the number of seconds in Retry-After.",
 }
@@ -106,6 +107,7 @@ ERROR_EXAMPLES = {
     "404": ("not_found", "No ThresholdValue matches the given query.", {}),
     "405": ("method_not_allowed", 'Method "DELETE" not allowed.', {}),
     "406": ("not_acceptable", "Could not satisfy the request Accept header.", {}),
+    "413": ("too_large", "The request body is 12.0 MB; this address takes at most 10.0 MB.", {}),
     "415": ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
     "429": ("throttled", "Request was throttled. Expected available in 42 seconds.", {}),
     "503": (

@@ -1,4 +1,5 @@
-"""Filter pieces every API list shares: true/false parameters that refuse other words."""
+"""Filter pieces every API list shares: true/false parameters that refuse other words, and the
+`ordering` every list checks the same way."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters import rest_framework as drf_filters
+from rest_framework.exceptions import ValidationError as ApiValidationError
 
 
 class StrictBooleanField(forms.Field):
@@ -70,4 +72,29 @@ class PortalFilterSet(FormClassOnce, drf_filters.FilterSet):
 
 
 class PortalFilterBackend(drf_filters.DjangoFilterBackend):
+    """The filter set of every API list, and its order: `?ordering=` among the view's `ordering_fields`
+    (each also descending, with "-"). A list without them has a fixed order. An ordering the list
+    does not offer is a 400 naming those it does, never quietly ignored."""
+
     filterset_base = PortalFilterSet
+    ordering_param = "ordering"
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        queryset = super().filter_queryset(request, queryset, view)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_ordering(self, request, queryset, view):
+        """The requested order, or None for the list's own; cursor pagination asks for it too (DRF
+        calls the `get_ordering` of a view's filter backend)."""
+        requested = request.query_params.get(self.ordering_param, "").strip()
+        if not requested or getattr(view, "action", "list") != "list":
+            return None
+        allowed = [order for field in getattr(view, "ordering_fields", ()) for order in (field, f"-{field}")]
+        if requested in allowed:
+            return (requested,)
+        if allowed:
+            message = f"Unknown ordering {requested!r}: this list can be ordered by {', '.join(allowed)}."
+        else:
+            message = "This list has a fixed order: remove the ordering parameter."
+        raise ApiValidationError({self.ordering_param: [message]})

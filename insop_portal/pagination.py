@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
@@ -15,7 +16,10 @@ class StableCursorPagination(CursorPagination):
     """Cursor pages: stable while rows are added, as fast deep in the list as at the start, no COUNT.
 
     A malformed cursor or page size is the client's mistake: 400 with a message, not 404 or a default.
+    The order is `ordering` (the view's filter backend checks it), else the id.
     """
+
+    INVALID_CURSOR = "Invalid cursor: follow the next or previous link of a page."
 
     page_size = 100
     page_size_query_param = "page_size"
@@ -39,11 +43,29 @@ class StableCursorPagination(CursorPagination):
             previous_link="thresholds/?country=DEU&cursor=cj0xJnA9NDg3",
         )
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound as exc:
-            raise ValidationError({"cursor": ["Invalid cursor: follow the next or previous link of a page."]}) from exc
+            raise ValidationError({"cursor": [self.INVALID_CURSOR]}) from exc
+        # The position is compared with the ordering column: text that column cannot hold ("p=abc")
+        # would fail in the query (a 500) rather than here.
+        if cursor is not None and cursor.position is not None and not self._fits_ordering(cursor.position):
+            raise ValidationError({"cursor": [self.INVALID_CURSOR]})
+        return cursor
+
+    def _fits_ordering(self, position: str) -> bool:
+        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        try:
+            value = field.to_python(position)
+        except (DjangoValidationError, ValueError, TypeError, OverflowError):
+            return False
+        # Past a bigint, PostgreSQL refuses the comparison and SQLite cannot even bind the number.
+        return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):

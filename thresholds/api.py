@@ -29,6 +29,7 @@ from thresholds.models import LegalInstrument
 from thresholds.selectors import (
     DATA_CHANGES,
     country_coverage,
+    data_changes_seen_by,
     instruments_visible_to,
     kept_until_changed,
     list_lookups,
@@ -74,6 +75,14 @@ class XLSXRenderer(CSVRenderer):
     charset = None
 
 
+# The cursor pages need a unique order: the id, either way (insop_portal.filters checks `ordering`).
+ORDERING_FIELDS = ("id",)
+ORDERING_PARAMETER = OpenApiParameter(
+    "ordering",
+    str,
+    enum=["id", "-id"],
+    description="id (the default) or -id for the newest first; any other value is a 400.",
+)
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
@@ -87,9 +96,13 @@ FORMAT_PARAMETER = OpenApiParameter(
 
 class CachingMixin(LastModifiedMixin):
     """Anonymous reads may be cached for a minute by browsers and proxies; signed-in reads are private.
-    Last-Modified says when the threshold data last changed."""
+    Last-Modified says when the threshold data the client can see last changed (drafts move it only
+    for curators)."""
 
     last_modified_from = DATA_CHANGES
+
+    def last_modified(self, request):
+        return last_changed(data_changes_seen_by(request.user))
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -183,7 +196,7 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=T
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[FORMAT_PARAMETER],
+        parameters=[FORMAT_PARAMETER, ORDERING_PARAMETER],
         responses={
             (200, "application/json"): ThresholdValueSerializer(many=True),
             (200, "text/csv"): OpenApiTypes.STR,
@@ -225,6 +238,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
     serializer_class = ThresholdValueSerializer
     filterset_class = ThresholdFilter
     pagination_class = StableCursorPagination
+    ordering_fields = ORDERING_FIELDS
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def get_queryset(self):
@@ -244,7 +258,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
             return self._export(request, export)
         # The hot path: plain rows, no model instances, and for anonymous visitors the page kept
         # under the time the data last changed (which Last-Modified reports anyway).
-        stamp = last_changed(self.last_modified_from)
+        stamp = self.last_modified(request)
 
         def page() -> dict:
             rows = self.paginate_queryset(threshold_list_rows(self.filter_queryset(self.get_queryset())))
@@ -266,7 +280,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         """What a kept page depends on: the host (its links), and the parameters the list reads. Other
         parameters change nothing, so junk ones cannot fill the cache with copies of one page."""
         known = {*self.filterset_class.base_filters, self.paginator.cursor_query_param}
-        known.add(self.paginator.page_size_query_param)
+        known.update((self.paginator.page_size_query_param, "ordering"))
         query = sorted((name, values) for name, values in request.GET.lists() if name in known)
         return f"{request.get_host()}|{urlencode(query, doseq=True)}"
 
@@ -321,7 +335,8 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         except ImportRejected as rejected:
             raise _problems_as_validation_error(rejected) from rejected
         response = self._representation(value, status.HTTP_201_CREATED)
-        response["Location"] = response.data["url"]
+        # A plain str: DRF's Hyperlink (a str subclass) is refused by wsgiref, so `make run` answered 500.
+        response["Location"] = str(response.data["url"])
         return response
 
     def partial_update(self, request, *args, **kwargs):
@@ -348,7 +363,7 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: LegalInstrumentSerializer(many=True)}),
+    list=extend_schema(parameters=[ORDERING_PARAMETER], responses={200: LegalInstrumentSerializer(many=True)}),
     retrieve=extend_schema(responses={200: LegalInstrumentSerializer}),
     create=extend_schema(request=LegalInstrumentWriteSerializer, responses={201: LegalInstrumentSerializer}),
     partial_update=extend_schema(
@@ -396,6 +411,7 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
 
     serializer_class = LegalInstrumentSerializer
     pagination_class = StableCursorPagination
+    ordering_fields = ORDERING_FIELDS
     filterset_fields = ["status", "instrument_type", "binding", "year"]
 
     def get_queryset(self):

@@ -158,10 +158,6 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
         method="filter_text",
         help_text="Words in pollutant names, synonyms, CAS numbers or instrument titles (at most 10 words).",
     )
-    ordering = django_filters.OrderingFilter(
-        fields=[("id", "id"), ("updated_at", "updated_at"), ("value_mg_kg", "value_mg_kg")],
-        help_text="id (default), updated_at or value_mg_kg; prefix with - for descending.",
-    )
 
     class Meta:
         model = ThresholdValue

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: one over the address's limit is a 413 before a byte is read.
+    "insop_portal.request_body.RequestBodyLimitMiddleware",
     "insop_portal.middleware.RejectNulBytesMiddleware",
     "insop_portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -201,6 +203,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "insop_portal.pagination.BoundedLimitOffsetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "insop_portal.api_errors.api_exception_handler",
+    # DRF's JSON parser, with a 400 for bodies nested too deeply or in a charset they are not in.
+    "DEFAULT_PARSER_CLASSES": [
+        "insop_portal.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 100,
     # 429 with Retry-After past these rates; per client address (anonymous) or per account.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -273,9 +281,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The survey's values form posts every value of a country at once (16 fields a row; Germany has
 # 31 values, a large country thousands): Django's default of 1,000 fields refused more than 60.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest request body (forms, JSON) anywhere; upload addresses take their file limit on top
+# (REQUEST_BODY_UPLOAD_LIMITS). Larger bodies are refused (413) before they are read.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # The survey's uploads: legal texts (PDF) and filled value templates.
 SURVEY_UPLOAD_MAX_BYTES = env.int("SURVEY_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Addresses that take a file, and its limit (insop_portal/request_body.py; the longest prefix wins).
+REQUEST_BODY_UPLOAD_LIMITS = {
+    "/admin/thresholds/thresholdvalue/import/": THRESHOLD_IMPORT_MAX_BYTES,
+    "/admin/sops/": SURVEY_UPLOAD_MAX_BYTES,
+    "/survey/responses/": SURVEY_UPLOAD_MAX_BYTES,
+}
 
 # Security headers in every environment, so that the tests and the browser tests see what production
 # sends. Scripts come only from this site (no inline scripts, no eval); inline styles stay allowed
