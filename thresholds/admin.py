@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from datetime import timedelta
 
@@ -33,6 +34,7 @@ from thresholds.services import (
     check_may_change_publication,
     import_batch_rollback,
     import_batches_recover,
+    import_preview_seen,
     instrument_withdraw,
     may_publish,
     record_save,
@@ -428,6 +430,9 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             request.session.modified = True
             try:
                 result = threshold_import(file_name=upload.name, content=content, user=request.user, dry_run=True)
+                # What the curator is shown, kept for the commit: a value changed since refuses it.
+                seen = json.dumps(import_preview_seen(result.plan)).encode()
+                default_storage.save(f"{PENDING_DIR}/{token}.seen.json", ContentFile(seen))
                 context.update(plan=result.plan, summary=result.plan.summary(), token=token)
             except ImportRejected as exc:
                 context.update(
@@ -442,18 +447,22 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
     def _import_commit(self, request, context):
         token = request.POST["token"]
         file_name = request.session.get(SESSION_KEY, {}).get(token)
-        if file_name is None or not default_storage.exists(f"{PENDING_DIR}/{token}"):
+        seen = f"{PENDING_DIR}/{token}.seen.json"
+        if file_name is None or not (default_storage.exists(f"{PENDING_DIR}/{token}") and default_storage.exists(seen)):
             messages.error(request, "This import preview has expired; upload the file again.")
             return redirect("admin:thresholds_import")
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
             content = handle.read()
+        with default_storage.open(seen, "rb") as handle:
+            previewed = json.load(handle)
         try:
-            result = threshold_import(file_name=file_name, content=content, user=request.user)
+            result = threshold_import(file_name=file_name, content=content, user=request.user, previewed=previewed)
         except ImportRejected as exc:
             # The database changed since the preview (e.g. another import): show the new report.
             context.update(plan=exc.plan, problems=exc.plan.problems[:500], token=token, form=ImportUploadForm())
             return render(request, "admin/thresholds/import.html", context)
         default_storage.delete(f"{PENDING_DIR}/{token}")
+        default_storage.delete(seen)
         request.session[SESSION_KEY].pop(token, None)
         request.session.modified = True
         summary = result.plan.summary()

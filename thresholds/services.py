@@ -57,11 +57,13 @@ class ImportResult:
 
 
 def threshold_import(
-    *, file_name: str, content: bytes, user=None, dry_run: bool = False, progress=None
+    *, file_name: str, content: bytes, user=None, dry_run: bool = False, progress=None, previewed: dict | None = None
 ) -> ImportResult:
     """Import a spreadsheet, all or nothing. A dry run plans and reports without writing.
 
     Re-importing the same file changes nothing; a corrected file updates what changed, with history.
+    `previewed` is import_preview_seen() of the preview a curator confirmed: a record that changed since
+    that preview refuses the import (ImportOutdated), as does one that changes while it is planned.
     `progress(kind, count)` hears of rows "checked" and then "written". An import that stops while
     writing leaves no row behind and its batch "failed" (see import_batches_recover).
     """
@@ -79,7 +81,7 @@ def threshold_import(
     import_batches_recover()
     batch = _start(plan, user=user)
     try:
-        _commit(plan, batch=batch, user=user, progress=progress)
+        _commit(plan, batch=batch, user=user, progress=progress, previewed=previewed)
     except BaseException as exc:  # KeyboardInterrupt and SystemExit too: the batch must not stay "running"
         _mark_failed(batch, reason=f"{type(exc).__name__}: {exc}".strip())
         raise
@@ -195,9 +197,9 @@ def _importer_gone(pk: int, created_at: datetime) -> bool:
 
 
 @transaction.atomic
-def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
+def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: dict | None) -> None:
     reason = batch.change_reason
-    locked_instruments, existing = _lock_planned(plan)
+    locked_instruments, existing = _lock_planned(plan, previewed=previewed)
 
     instrument_ids: dict[tuple, int] = {}
     for key, planned in plan.instruments.items():
@@ -279,9 +281,43 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress) -> None:
     batch.save(update_fields=["status", "finished_at"])
 
 
-def _lock_planned(plan: ImportPlan) -> tuple[dict[int, LegalInstrument], dict[int, ThresholdValue]]:
+def import_preview_seen(plan: ImportPlan) -> dict[str, list]:
+    """What a preview showed: for each row and instrument (by its first row), the stored record it was
+    planned against and that record's version, both None for a new one. JSON, to be kept with the
+    upload and given back to threshold_import(previewed=...) when the curator confirms."""
+    return {
+        "sha256": plan.sha256,
+        "values": [[row.row, row.existing_id, row.existing_version] for row in plan.rows],
+        "instruments": [
+            [item.first_row, item.existing_id, item.existing_version] for item in plan.instruments.values()
+        ],
+    }
+
+
+def _changed_since_preview(plan: ImportPlan, previewed: dict) -> list[tuple]:
+    """(what, pk, row, version previewed) for each row and instrument whose stored record is not the one
+    the preview showed, at the version it showed: changed, deleted, or created meanwhile."""
+    if previewed.get("sha256") != plan.sha256:
+        raise ValueError("This preview is of another file.")
+    changed = []
+    for what, planned_items, seen_items in (
+        ("instrument", [(item.first_row, item) for item in plan.instruments.values()], previewed["instruments"]),
+        ("value", [(row.row, row) for row in plan.rows], previewed["values"]),
+    ):
+        seen = {row: (pk, version) for row, pk, version in seen_items}
+        for row, planned in planned_items:
+            seen_pk, seen_version = seen.get(row, (None, None))
+            if (seen_pk, seen_version) != (planned.existing_id, planned.existing_version):
+                changed.append((what, seen_pk or planned.existing_id, row, seen_version))
+    return changed
+
+
+def _lock_planned(
+    plan: ImportPlan, *, previewed: dict | None = None
+) -> tuple[dict[int, LegalInstrument], dict[int, ThresholdValue]]:
     """Lock the instruments and values the import updates, as they are now, and refuse the import if
-    any of them changed after the plan read it.
+    any of them changed after the plan read it (or, with `previewed`, after the preview a curator
+    confirmed: see import_preview_seen).
 
     Without this, an edit saved between the plan and the write would be overwritten unseen, and the
     import would write the version that edit wrote as well, so its author's If-Match would still
@@ -307,6 +343,16 @@ def _lock_planned(plan: ImportPlan) -> tuple[dict[int, LegalInstrument], dict[in
             ):
                 row = planned.first_row if what == "instrument" else planned.row
                 changed.append((what, pk, row, planned.existing_version, stored))
+    if previewed is not None:
+        # The plan was made again from the same file at the commit: what changed before it is told by
+        # the preview. Records the import does not lock are read as they are now, for the report.
+        flagged = {(what, pk) for what, pk, *_rest in changed}
+        earlier = [item for item in _changed_since_preview(plan, previewed) if item[:2] not in flagged]
+        current = {
+            what: {**model.objects.in_bulk([item[1] for item in earlier if item[0] == what]), **locked}
+            for what, model, locked in (("instrument", LegalInstrument, instruments), ("value", ThresholdValue, values))
+        }
+        changed += [(what, pk, row, seen, current[what].get(pk)) for what, pk, row, seen in earlier]
     if not changed:
         return instruments, values
 
@@ -319,10 +365,12 @@ def _lock_planned(plan: ImportPlan) -> tuple[dict[int, LegalInstrument], dict[in
     }
     changed.sort(key=lambda item: item[2])
     for what, pk, row, seen, stored in changed:
+        who = f" by {editors[what, pk]}" if (what, pk) in editors else ""
         if stored is None:
             happened = f"{what} #{pk} was deleted"
+        elif seen is None:
+            happened = f"{what} #{pk} was created{who} at {stored.updated_at:%Y-%m-%d %H:%M:%S} UTC"
         else:
-            who = f" by {editors[what, pk]}" if (what, pk) in editors else ""
             happened = (
                 f"{what} #{pk} was changed{who} at {stored.updated_at:%Y-%m-%d %H:%M:%S} UTC (version {seen} "
                 f"when the file was checked, now {stored.version})"

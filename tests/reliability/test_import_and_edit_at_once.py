@@ -11,8 +11,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from tests.factories import UserFactory
@@ -20,9 +22,12 @@ from tests.thresholds.helpers import csv_bytes, row
 from thresholds import services
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 from thresholds.services import (
+    ImportOutdated,
     ImportRejected,
+    import_preview_seen,
     instrument_save,
     instrument_withdraw,
+    threshold_create,
     threshold_import,
     thresholds_mark_verified,
     thresholds_set_status,
@@ -160,6 +165,61 @@ def test_an_import_planned_before_its_instrument_was_edited_is_refused(curator, 
     assert list(instrument.history.order_by("history_date").values_list("version", flat=True)) == [1, 2]
     batch = ImportBatch.objects.get(file_name="dated.csv")
     assert batch.status == ImportBatch.Status.FAILED and f"instrument #{instrument.pk}" in batch.notes
+
+
+# ---- an edit between the preview a curator sees and its confirmation --------------------------------
+
+
+@pytest.mark.django_db
+def test_an_import_confirmed_after_an_api_edit_of_a_previewed_value_is_refused_and_writes_nothing(
+    client, curator, other_curator
+):
+    threshold_import(file_name="first.csv", content=csv_bytes([row(), row(pollutant="Lead", value="70")]), user=curator)
+    cadmium = ThresholdValue.objects.get(instrument__title=row()["instrument"], pollutant__name="Cadmium")
+    lead = ThresholdValue.objects.get(instrument__title=row()["instrument"], pollutant__name="Lead")
+    client.force_login(curator)
+    corrected = csv_bytes([row(value="0.30"), row(pollutant="Lead", value="80")])
+    preview = client.post(reverse("admin:thresholds_import"), {"file": SimpleUploadedFile("corrected.csv", corrected)})
+    assert preview.context["summary"]["update"] == 2
+    assert api_patch(other_curator, cadmium, api_etag(other_curator, cadmium), {"value": "0.45"}).status_code == 200
+
+    confirmed = client.post(reverse("admin:thresholds_import"), {"token": preview.context["token"]})
+
+    assert confirmed.status_code == 200, "the curator is shown why, not sent to a committed batch"
+    [problem] = confirmed.context["problems"]
+    assert problem.row == 2
+    assert f"value #{cadmium.pk} was changed by other-curator" in problem.message
+    assert "(version 1 when the file was checked, now 2)" in problem.message
+    assert "upload the file again" in problem.message
+    cadmium.refresh_from_db()
+    lead.refresh_from_db()
+    assert (cadmium.value_text, cadmium.version) == ("0.45", 2), "the edit the curator never saw is kept"
+    assert (lead.value_text, lead.version) == ("70", 1), "the import is all or nothing"
+    assert ImportBatch.objects.get(file_name="corrected.csv").status == ImportBatch.Status.FAILED
+
+    again = client.post(reverse("admin:thresholds_import"), {"file": SimpleUploadedFile("corrected.csv", corrected)})
+    assert client.post(reverse("admin:thresholds_import"), {"token": again.context["token"]}).status_code == 302
+    cadmium.refresh_from_db()
+    assert (cadmium.value_text, cadmium.version) == ("0.30", 3) and history_versions(cadmium) == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_an_import_confirmed_after_someone_created_a_value_it_previewed_as_new_is_refused(curator, other_curator):
+    threshold_import(file_name="first.csv", content=csv_bytes([row(pollutant="Lead", value="70")]), user=curator)
+    content = csv_bytes([row(), row(pollutant="Lead", value="80")])
+    preview = threshold_import(file_name="more.csv", content=content, user=curator, dry_run=True)
+    assert [planned.action for planned in preview.plan.rows] == ["create", "update"]
+    created = threshold_create(record=row(value="0.45"), user=other_curator)
+
+    with pytest.raises(ImportOutdated, match="1 value") as refused:
+        threshold_import(
+            file_name="more.csv", content=content, user=curator, previewed=import_preview_seen(preview.plan)
+        )
+
+    [problem] = refused.value.plan.problems
+    assert problem.row == 2 and f"value #{created.pk} was created by other-curator" in problem.message
+    stored = ThresholdValue.objects.filter(instrument__title=row()["instrument"])
+    assert set(stored.values_list("value_text", "version")) == {("0.45", 1), ("70", 1)}
 
 
 # ---- races on PostgreSQL ----------------------------------------------------------------------------
