@@ -24,6 +24,16 @@ class SopAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["pollutants"]
     inlines = [SopVersionInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not SopVersion:
+            return super().save_formset(request, form, formset, change)
+        # Versions added or changed here are saved as on their own page: through sop_version_save, which
+        # keeps their status for the Publish action.
+        for version in formset.save(commit=False):
+            sop_version_save(version=version, user=request.user)
+        for version in formset.deleted_objects:
+            version.delete()
+
 
 @admin.register(SopVersion)
 class SopVersionAdmin(SimpleHistoryAdmin):
