@@ -49,6 +49,8 @@ COMMENT_A = "Comment only Germany may read"
 COMMENT_B = "Comment only France may read"
 WITHDRAWN = "Withdrawn ordinance 7f3"
 DRAFT_SOP = "9.9-draft"
+DRAFT_ONLY_SOP = "glosolan-sop-in-draft"
+DRAFT_ONLY_INSTRUMENT = "Ordinance with draft values only 4c1"
 
 RULES = [
     # ---- public pages -----------------------------------------------------------------------------
@@ -59,9 +61,13 @@ RULES = [
     Rule("Pollutant page", "GET", "/pollutants/cadmium/", CURATORS_SEE, DRAFT_VALUE),
     Rule("Instrument page", "GET", "/instruments/{instrument}/", CURATORS_SEE, DRAFT_VALUE),
     Rule("Withdrawn instrument's page", "GET", "/instruments/{withdrawn}/", CURATORS_ONLY_DETAIL),
+    Rule("Page of an instrument with draft values only", "GET", "/instruments/{draft_only}/", CURATORS_ONLY_DETAIL),
     Rule("Search", "GET", "/search/?pollutant=cadmium&country=DEU", CURATORS_SEE, DRAFT_VALUE),
     Rule("SOP library", "GET", "/sops/", PUBLIC),
+    Rule("SOP library, SOPs with a draft", "GET", "/sops/?status=draft", CURATORS_SEE, "glosolan-sop-test"),
+    Rule("SOP library, SOPs with drafts only", "GET", "/sops/", CURATORS_SEE, DRAFT_ONLY_SOP),
     Rule("SOP page", "GET", "/sops/{sop}/", CURATORS_SEE, DRAFT_SOP),
+    Rule("Page of an SOP with drafts only", "GET", "/sops/{draft_only_sop}/", CURATORS_ONLY_DETAIL),
     Rule("Published SOP version download", "GET", "/sops/{sop}/versions/1.0/download/", PUBLIC),
     Rule("Draft SOP version download", "GET", "/sops/{sop}/versions/9.9-draft/download/", CURATORS_ONLY_DETAIL),
     Rule("Indicators", "GET", "/kpis/", PUBLIC),
@@ -99,6 +105,8 @@ RULES = [
     Rule("API: withdraw a value", "POST", "/api/v1/thresholds/{to_withdraw}/withdraw/", (*API_WRITE, "200", "200")),
     Rule("API: instruments list", "GET", "/api/v1/instruments/?country=DEU", CURATORS_SEE, WITHDRAWN),
     Rule("API: withdrawn instrument", "GET", "/api/v1/instruments/{withdrawn}/", CURATORS_ONLY_DETAIL),
+    Rule("API: instruments list, draft values only", "GET", "/api/v1/instruments/?year=1801", CURATORS_SEE, DRAFT_ONLY_INSTRUMENT),
+    Rule("API: instrument with draft values only", "GET", "/api/v1/instruments/{draft_only}/", CURATORS_ONLY_DETAIL),
     Rule("API: create an instrument", "POST", "/api/v1/instruments/", (*API_WRITE, "201", "201"), body="instrument"),
     Rule("API: change an instrument", "PATCH", "/api/v1/instruments/{instrument}/", (*API_WRITE, "200", "200"), body="instrument_change"),
     Rule("API: withdraw an instrument", "POST", "/api/v1/instruments/{instrument_to_withdraw}/withdraw/", (*API_WRITE, "200", "200")),
@@ -172,6 +180,11 @@ def world(db, curator, edition):
     others = ThresholdValue.objects.filter(instrument__country__iso3="DEU", status="published").exclude(pk=published.pk)
     withdrawn = LegalInstrument.objects.create(country=Country.objects.get(iso3="DEU"), title=WITHDRAWN, withdrawn=True)
     to_withdraw = LegalInstrument.objects.filter(withdrawn=False).exclude(country__iso3="DEU").first()
+    # An instrument whose only value is a draft, as a draft import leaves it.
+    draft_only = LegalInstrument.objects.create(country=instrument.country, title=DRAFT_ONLY_INSTRUMENT, year=1801)
+    only_value = ThresholdValue.objects.get(pk=draft.pk)
+    only_value.pk, only_value.instrument = None, draft_only
+    only_value.save()
 
     response_a = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=people["focal point A"])
     response_a.comments = COMMENT_A
@@ -189,6 +202,12 @@ def world(db, curator, edition):
         SopVersion.objects.create(
             sop=sop, version=version, date=today, status=status, file=ContentFile(b"%PDF-1.4\n%%EOF\n", "sop.pdf")
         )
+    draft_only_sop = Sop.objects.create(
+        code=DRAFT_ONLY_SOP, title="Sop in draft", analyte_group="metals", technique="icp_oes"
+    )
+    SopVersion.objects.create(
+        sop=draft_only_sop, version="0.1", date=today, file=ContentFile(b"%PDF-1.4\n%%EOF\n", "sop.pdf")
+    )
     laboratory = Laboratory.objects.create(name="Test soil laboratory", country=Country.objects.get(iso3="KEN"))
 
     return {
@@ -202,6 +221,8 @@ def world(db, curator, edition):
         "response_a": response_a.pk,
         "legal_text_a": legal_text.pk,
         "sop": sop.code,
+        "draft_only_sop": draft_only_sop.code,
+        "draft_only": draft_only.pk,
         "laboratory": laboratory.pk,
         "unit": "mg/kg",
         "pollutant": published.pollutant_id,
