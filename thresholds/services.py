@@ -480,9 +480,14 @@ def import_batch_rollback(*, batch: ImportBatch, user) -> dict[str, int]:
 
     value_history = ThresholdValue.history.model.objects
     touched_ids = set(value_history.filter(history_change_reason=reason).values_list("id", flat=True))
-    _refuse_if_changed_later(value_history, touched_ids, reason, "value")
     instrument_history = LegalInstrument.history.model.objects
     instrument_ids = set(instrument_history.filter(history_change_reason=reason).values_list("id", flat=True))
+    # Locked before the check for later changes (instruments before values, in id order, as every
+    # writer locks them): an edit saving meanwhile is waited for and then refuses the rollback, instead
+    # of being restored over with the version it wrote itself.
+    for model, ids in ((LegalInstrument, instrument_ids), (ThresholdValue, touched_ids)):
+        list(model.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id", flat=True))
+    _refuse_if_changed_later(value_history, touched_ids, reason, "value")
     _refuse_if_changed_later(instrument_history, instrument_ids, reason, "instrument")
 
     for value in ThresholdValue.objects.filter(id__in=touched_ids).select_related("unit"):

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -24,11 +24,14 @@ from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 from thresholds.services import (
     ImportOutdated,
     ImportRejected,
+    RollbackRefused,
+    import_batch_rollback,
     import_preview_seen,
     instrument_save,
     instrument_withdraw,
     threshold_create,
     threshold_import,
+    threshold_update,
     thresholds_mark_verified,
     thresholds_set_status,
 )
@@ -344,3 +347,40 @@ def test_withdrawing_an_instrument_while_its_values_are_published_raises_each_ve
     assert isinstance(withdrawn, LegalInstrument) and published == len(ids)
     for value in ThresholdValue.objects.filter(pk__in=ids):
         assert history_versions(value) == [1, 2, 3] and value.version == 3, history_versions(value)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_rolling_back_an_import_while_one_of_its_values_is_being_edited_waits_and_is_refused(two_curators):
+    curator, editor = two_curators
+    threshold_import(file_name="first.csv", content=csv_bytes([row(), row(pollutant="Lead", value="70")]), user=curator)
+    corrected = threshold_import(
+        file_name="corrected.csv",
+        content=csv_bytes([row(value="0.30"), row(pollutant="Lead", value="80")]),
+        user=curator,
+    )
+    cadmium = ThresholdValue.objects.get(instrument__title=row()["instrument"], pollutant__name="Cadmium")
+    editing = threading.Event()
+
+    def edit():
+        with transaction.atomic():
+            threshold_update(value=cadmium, changes={"notes": "checked by phone"}, user=editor, expected_version=2)
+            editing.set()
+            time.sleep(0.5)  # the rollback arrives while this edit is saved but not yet committed
+        return cadmium.version
+
+    def roll_back():
+        assert editing.wait(timeout=30)
+        return import_batch_rollback(batch=corrected.batch, user=curator)
+
+    edited, rolled_back = in_threads(edit, roll_back)
+
+    assert edited == 3
+    assert isinstance(rolled_back, RollbackRefused), rolled_back
+    assert f"value #{cadmium.pk} changed" in str(rolled_back) and "drill-curator-2" in str(rolled_back)
+    cadmium.refresh_from_db()
+    assert (cadmium.value_text, cadmium.notes, cadmium.version) == ("0.30", "checked by phone", 3)
+    assert history_versions(cadmium) == [1, 2, 3]
+    lead = ThresholdValue.objects.get(instrument__title=row()["instrument"], pollutant__name="Lead")
+    assert (lead.value_text, lead.version) == ("80", 2), "the rollback is all or nothing"
+    assert ImportBatch.objects.get(pk=corrected.batch.pk).status == ImportBatch.Status.COMMITTED
