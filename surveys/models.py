@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
-from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.models import LegalInstrument, ThresholdValue, free_text_validators
 
 
 class FocalPoint(models.Model):
@@ -41,7 +41,7 @@ class SurveyEdition(models.Model):
 
     year = models.PositiveSmallIntegerField(unique=True)
     title = models.CharField(max_length=200)
-    introduction = models.TextField(blank=True)
+    introduction = models.TextField(blank=True, validators=free_text_validators)
     opens_on = models.DateField()
     closes_on = models.DateField()
 
@@ -116,7 +116,7 @@ class SurveyResponse(models.Model):
     needs_funding = models.BooleanField(_("funding"), default=False)
     needs_training = models.BooleanField(_("training"), default=False)
     needs_other = models.CharField(_("other needs"), max_length=500, blank=True)
-    comments = models.TextField(_("comments"), blank=True)
+    comments = models.TextField(_("comments"), blank=True, validators=free_text_validators)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -287,7 +287,7 @@ class ReviewComment(models.Model):
     value = models.ForeignKey(
         ResponseValue, null=True, blank=True, on_delete=models.CASCADE, related_name="review_comments"
     )
-    text = models.TextField()
+    text = models.TextField(validators=free_text_validators)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     resolved = models.BooleanField(default=False)

@@ -28,7 +28,7 @@ from surveys.models import (
     SurveyResponse,
 )
 from surveys.validation import response_values_checked, value_record
-from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.models import FREE_TEXT_LIMIT, LegalInstrument, ThresholdValue
 from thresholds.services import check_version, threshold_create, threshold_update
 
 # Qualifiers written in front of the number in the survey's value field ("<0.1"); range bounds stay
@@ -224,11 +224,16 @@ def response_request_changes(
     if not comments:
         raise ValidationError(_("Say what should change: write at least one comment."))
     value_ids = set(ResponseValue.objects.filter(instrument__response=response).values_list("pk", flat=True))
-    for section, value_id, _text in comments:
+    for section, value_id, text in comments:
         if section not in ReviewComment.Section.values:
             raise ValidationError(f"Unknown section {section!r}.")
         if value_id is not None and value_id not in value_ids:
             raise ValidationError(f"Value #{value_id} is not part of this response.")
+        if len(text) > FREE_TEXT_LIMIT:
+            raise ValidationError(
+                _("A comment is %(count)s characters long; at most %(limit)s are kept: shorten it.")
+                % {"count": f"{len(text):,}", "limit": f"{FREE_TEXT_LIMIT:,}"}
+            )
     response.request_changes()
     _save(response, user=user, expected_version=expected_version, reason="changes requested")
     ReviewComment.objects.bulk_create(

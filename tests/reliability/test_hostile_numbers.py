@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from reference.models import Country, Unit, UnitAlias
 from surveys.models import ResponseValue
-from surveys.services import response_start
+from surveys.services import response_request_changes, response_start
 from tests.reliability.helpers import admin_form_data, every_table
 from tests.thresholds.helpers import csv_bytes, row
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -277,6 +277,29 @@ def test_the_model_refuses_free_text_longer_than_10000_characters():
     with pytest.raises(DjangoValidationError) as raised:
         value.full_clean()
     assert "source_quote" in raised.value.message_dict
+
+
+def test_survey_comments_longer_than_10000_characters_are_refused_with_a_400(client, edition, german_focal_point):
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    client.force_login(german_focal_point)
+    before = every_table()
+    page = client.post(
+        f"/survey/responses/{response.pk}/d/",
+        {"version": response.version, "working_towards_adoption": "yes", "comments": "x" * 10_001},
+    )
+    assert page.status_code == 400
+    assert "at most 10000 characters" in page.content.decode().replace(",", "")
+    assert every_table() == before
+
+
+def test_a_review_comment_longer_than_10000_characters_is_refused(edition, german_focal_point, curator):
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    before = every_table()
+    with pytest.raises(DjangoValidationError, match="at most 10,000 are kept"):
+        response_request_changes(
+            response=response, user=curator, expected_version=response.version, comments=[("a", None, "x" * 10_001)]
+        )
+    assert every_table() == before
 
 
 @pytest.mark.parametrize("body", [{}, {"value": "0.40", "notes": ""}])
