@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -195,6 +196,40 @@ class ResponseInstrument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        # A newly uploaded legal text (the survey's form and the admin both come here): checked by its
+        # content, and stored under a name made here, never the uploader's (law.html holding a PDF).
+        if self.legal_text and not self.legal_text._committed:
+            validate_legal_text(self.legal_text.file)
+            self.legal_text.name = legal_text_file_name(self)
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def validate_legal_text(upload) -> None:
+    """A PDF, by its content and not its name, under SURVEY_UPLOAD_MAX_BYTES."""
+    limit = settings.SURVEY_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "legal_text": _("The file is %(size)s MB; the limit is %(limit)s MB.")
+                % {"size": round(upload.size / 2**20, 1), "limit": limit // 2**20}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(len(PDF_MAGIC))
+    upload.seek(0)
+    if head != PDF_MAGIC:
+        raise ValidationError({"legal_text": _("The legal text must be a PDF file; this file is not one.")})
+
+
+def legal_text_file_name(instrument: ResponseInstrument) -> str:
+    """The name a legal text is stored and downloaded under: the instrument's title in letters, digits
+    and hyphens, and .pdf (the only kind accepted)."""
+    return f"{slugify(instrument.title)[:60] or 'legal-text'}.pdf"
 
 
 class ResponseValue(models.Model):

@@ -34,7 +34,14 @@ from surveys.forms import (
     ValueFormSet,
     value_form_choices,
 )
-from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, ReviewComment, SurveyResponse
+from surveys.models import (
+    ResponseInstrument,
+    ResponseLaboratory,
+    ResponseValue,
+    ReviewComment,
+    SurveyResponse,
+    legal_text_file_name,
+)
 from surveys.selectors import current_edition, responses_visible_to, section_answered, survey_progress
 from surveys.services import (
     is_curator,
@@ -339,7 +346,13 @@ def legal_text(request, pk: int):
     )
     if not instrument.legal_text:
         raise Http404
-    return FileResponse(instrument.legal_text.open("rb"), as_attachment=True, content_type="application/pdf")
+    # A name made here, never the stored one (files stored before this change keep the uploader's name).
+    return FileResponse(
+        instrument.legal_text.open("rb"),
+        as_attachment=True,
+        filename=legal_text_file_name(instrument),
+        content_type="application/pdf",
+    )
 
 
 def section_url(response: SurveyResponse, code: str) -> str:

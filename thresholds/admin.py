@@ -3,8 +3,6 @@ spreadsheet import with a preview, import batches with rollback, and the label c
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from datetime import timedelta
@@ -20,6 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from simple_history.admin import SimpleHistoryAdmin
 
 from reference.models import Country
@@ -493,13 +493,14 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             problems = []
         except ImportRejected as exc:
             problems = exc.plan.problems
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["row", "column", "value", "problem"])
-        for item in problems:
-            writer.writerow([item.row or "", item.column, item.value, item.message])
+        # The cells quote the file, so they are neutralised as in every export; the download's name
+        # is made here from letters and digits of the file's, never the uploaded name as it is.
+        rows = ([str(item.row or ""), str(item.column), str(item.value), str(item.message)] for item in problems)
+        stem = slugify(file_name.rsplit(".", 1)[0])[:60] or "import"
         return _download(
-            ("\ufeff" + buffer.getvalue()).encode(), f"{file_name}-problems.csv", "text/csv; charset=utf-8"
+            "".join(csv_stream(rows, header=["row", "column", "value", "problem"])).encode(),
+            f"{stem}-problems.csv",
+            "text/csv; charset=utf-8",
         )
 
 
@@ -599,5 +600,5 @@ def _xlsx_response(queryset) -> HttpResponse:
 
 def _download(content: bytes, file_name: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["Content-Disposition"] = content_disposition_header(True, file_name)
     return response

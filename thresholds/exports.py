@@ -99,7 +99,9 @@ def export_readme(*, site_url: str, query: str) -> list[list[str]]:
     ]
 
 
-FORMULA_START = r"^[-=+@\t\r]"
+# What spreadsheets.starts_formula() says, in SQL: "=" followed by anything (a lone "=" is the
+# qualifier, not a formula), or another formula sign. (PostgreSQL text never holds NUL.)
+FORMULA_START = r"^([-+@\t\r]|=(.|\n))"
 
 
 def export_csv_by_copy(queryset) -> Iterator[bytes]:

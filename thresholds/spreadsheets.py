@@ -13,11 +13,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from xml.parsers import expat
 
 from django.conf import settings
 
@@ -71,7 +73,13 @@ _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 # not): rows, columns and their product are bounded before it runs. The template has 36 columns.
 MAX_COLUMNS = 200
 MAX_CELLS_PER_ROW = 40
+# ... on average over the rows that hold cells, beyond a floor that any small sheet fits in (32 MB).
+MIN_CELL_BUDGET = 1_000_000
+_CELL_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
+_SHEET_RELATIONSHIPS = ("/worksheet", "/dialogsheet", "/macrosheet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+# A lone "=" is the qualifier "equal to", which no spreadsheet runs: it is written as it is.
+NOT_FORMULAS = ("=",)
 
 
 class UnsafeFile(Exception):
@@ -151,6 +159,150 @@ def _check_xlsx(file_name: str, content: bytes) -> None:
                     f"{file_name}: part {member.filename} has no element in its first {PROLOGUE_BYTES // 1024} KB; "
                     "refused."
                 )
+    for name in _sheet_parts(archive, names):
+        _check_sheet_extent(file_name, archive, name)
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
+    """The workbook's sheets: those its relationships name (wherever they are), and any part in
+    xl/worksheets/."""
+    found = {name for name in names if name.startswith("xl/worksheets/") and name.endswith(".xml")}
+    if "xl/_rels/workbook.xml.rels" in names:
+        targets = []
+
+        def relationship(name, attributes):
+            if name.rpartition(":")[2] == "Relationship" and attributes.get("Type", "").endswith(_SHEET_RELATIONSHIPS):
+                targets.append(attributes.get("Target", ""))
+
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = relationship
+        try:
+            with archive.open("xl/_rels/workbook.xml.rels") as part:
+                parser.ParseFile(part)
+        except expat.ExpatError:
+            pass  # the reader will say the workbook is damaged
+        for target in targets:
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            if path in names:
+                found.add(path)
+    return sorted(found)
+
+
+# The start tags that place cells (<c>, <row>, <dimension>, with any namespace prefix), attributes
+# read as XML writes them (a ">" may stand in a quoted value), and the r= or ref= among them.
+_PLACING_TAG = re.compile(rb"<(?:[^\s/>:!?]+:)?(c|row|dimension)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>")
+_ANY_PLACING_TAG = re.compile(rb"<(?:[^\s/>:!?]+:)?(?:c|row|dimension)[\s/>]")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_PLAIN_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_PLACE = re.compile(rb"""(?:^|\s)(?:r|ref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A sheet is scanned in pieces; text between two tags longer than this is refused (no cell holds it).
+SCAN_CHUNK_BYTES = 1 << 20
+
+
+def _check_sheet_extent(file_name: str, archive: zipfile.ZipFile, part_name: str) -> None:
+    """Refuse a sheet whose extent (its <dimension> and the position of every row and cell) is larger
+    than the import takes, before the reader builds it as one rectangle. Streamed, in pieces of 1 MB:
+    memory stays small whatever the sheet's size, and the scan stops at the first cell out of bounds.
+    expat (with no handlers, so at C speed) checks that the part is well-formed XML alongside."""
+    max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS + 1  # and the header
+    rows = columns = filled_rows = 0
+    row = column = 0
+    counted = False
+
+    def refuse(reason: str) -> UnsafeFile:
+        return UnsafeFile(f"{file_name}: in part {part_name}, {reason}; split the file or remove what lies beyond.")
+
+    def position(text: bytes, where: str) -> tuple[int, int]:
+        found = _CELL_REFERENCE.fullmatch(text.decode("ascii", "replace").strip().upper())
+        if not found:
+            raise refuse(
+                f"{where} has the cell reference {text[:20].decode('ascii', 'replace')!r}, which names no cell"
+            )
+        number = 0
+        for letter in found[1]:
+            number = number * 26 + ord(letter) - 64
+        return int(found[2]), number
+
+    def check(at_row: int, at_column: int, where: str) -> None:
+        if at_row > max_rows or at_column > MAX_COLUMNS:
+            raise refuse(
+                f"{where} reaches row {at_row:,} and column {at_column:,}; a sheet may have at most {max_rows:,} "
+                f"rows (THRESHOLD_IMPORT_MAX_ROWS and a header) and {MAX_COLUMNS} columns"
+            )
+
+    parser = expat.ParserCreate()
+    pending = b""
+    try:
+        with archive.open(part_name) as part:
+            while True:
+                chunk = part.read(SCAN_CHUNK_BYTES)
+                parser.Parse(chunk, not chunk)
+                pending += chunk
+                # Up to the last "<": a tag cut in two is read whole with the next piece.
+                cut = len(pending) if not chunk else pending.rfind(b"<")
+                if cut == -1 or (cut == 0 and chunk):
+                    if len(pending) > SCAN_CHUNK_BYTES:
+                        raise refuse(f"more than {SCAN_CHUNK_BYTES >> 20} MB of text stand without markup")
+                    continue
+                segment = pending[:cut]
+                cells = _PLAIN_CELL.findall(segment)
+                row_numbers = _PLAIN_ROW.findall(segment)
+                if len(cells) + len(row_numbers) == len(_ANY_PLACING_TAG.findall(segment)):
+                    # Every tag as spreadsheet programs write it (r= first, plain): read in bulk.
+                    if cells:
+                        letters = max({letters for letters, _number in cells}, key=lambda text: (len(text), text))
+                        numbers = {number for _letters, number in cells}
+                        at_row, at_column = max(map(int, numbers)), position(letters + b"1", "a cell")[1]
+                        check(at_row, at_column, f"cell {letters.decode()}{at_row}")
+                        rows, columns = max(rows, at_row), max(columns, at_column)
+                        filled_rows += len(numbers)
+                        # For a cell without an address in the next piece: never less than where it is.
+                        row, column = max(row, at_row), position(b"".join(cells[-1]), "a cell")[1]
+                    if row_numbers:
+                        row = max(row, max(map(int, row_numbers)))
+                    pending = pending[cut:]
+                    if not chunk:
+                        break
+                    continue
+                for tag in _PLACING_TAG.finditer(pending, 0, cut):
+                    name, place = tag[1], _PLACE.search(tag[2])
+                    given = (place[1] if place[1] is not None else place[2]) if place else None
+                    if name == b"row":
+                        if given is not None and not given.strip().isdigit():
+                            raise refuse(f"a row has the number {given[:20].decode('ascii', 'replace')!r}")
+                        row = int(given) if given is not None else row + 1
+                        column, counted = 0, False
+                    elif name == b"c":
+                        if given is None:
+                            column += 1
+                        else:
+                            row, column = position(given, "a cell")
+                        if not counted:
+                            filled_rows, counted = filled_rows + 1, True
+                        check(row, column, f"cell {given.decode('ascii', 'replace') if given else column}")
+                        rows, columns = max(rows, row), max(columns, column)
+                    elif given is not None:  # <dimension ref="A1:AZ100000">
+                        for corner in given.split(b":"):
+                            at_row, at_column = position(corner, "the sheet's declared size")
+                            check(at_row, at_column, "the sheet's declared size")
+                            rows, columns = max(rows, at_row), max(columns, at_column)
+                pending = pending[cut:]
+                if not chunk:
+                    break
+    except expat.ExpatError as exc:
+        # The reader is more lenient than expat: what it would make of a broken sheet is not checked.
+        raise UnsafeFile(
+            f"{file_name}: part {part_name} is damaged (not well-formed XML: {exc}); open the file in a "
+            "spreadsheet program, save it again and upload that copy."
+        ) from None
+    budget = max(MIN_CELL_BUDGET, MAX_CELLS_PER_ROW * filled_rows)
+    if rows * columns > budget:
+        raise UnsafeFile(
+            f"{file_name}: in part {part_name}, the sheet spans {rows:,} rows by {columns:,} columns "
+            f"({rows * columns:,} cells) but cells are found in only {filled_rows:,} rows; the reader would "
+            "build every one of those cells. Delete the empty rows and columns (or copy the values to a new "
+            "sheet) and upload it again."
+        )
 
 
 def _check_csv(file_name: str, content: bytes) -> None:
@@ -162,7 +314,7 @@ def _check_csv(file_name: str, content: bytes) -> None:
     if nul != -1:
         line = content.count(b"\n", 0, nul) + 1
         raise UnsafeFile(
-            f"{file_name}: line {line} contains a NUL byte, which text never holds; "
+            f"{file_name}: line {line} contains NUL bytes, which text never holds; "
             "this is not a text file, or it is damaged. Save it again as “CSV UTF-8”."
         )
     try:
@@ -227,9 +379,15 @@ def cell_text(cell) -> str:
 # ---- writing -----------------------------------------------------------------------------------
 
 
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula: it starts with =, +, -, @, tab, CR or
+    NUL, and is not a lone "=" (the qualifier)."""
+    return text.startswith(FORMULA_PREFIXES) and text not in NOT_FORMULAS
+
+
 def neutralise(text: str) -> str:
-    """Escape a text cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR, NUL)."""
-    if text and text.startswith(FORMULA_PREFIXES):
+    """Escape a text cell that a spreadsheet would run as a formula (see starts_formula)."""
+    if text and starts_formula(text):
         return "'" + text
     return text
 

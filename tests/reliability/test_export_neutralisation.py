@@ -16,7 +16,7 @@ from surveys.services import response_start
 from tests.thresholds.helpers import csv_bytes, row
 from thresholds.models import ThresholdValue
 from thresholds.services import threshold_import
-from thresholds.spreadsheets import FORMULA_PREFIXES, csv_stream, neutralise
+from thresholds.spreadsheets import csv_stream, neutralise, starts_formula
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
 PAYLOAD = "cmd|' /C calc'!A0"
@@ -45,7 +45,7 @@ def dangerous_values(curator):
 
 
 def _started_dangerously(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
+    return starts_formula(text)
 
 
 def _check(records: list[dict[str, str]]) -> None:
