@@ -1,8 +1,9 @@
 """The seed data: real threshold values from public sources, in the import template's format.
 
-`build_seed_rows` converts ../shared/data/thresholds_seed.csv (the research file, one row per value
-with its source) into import rows; `manage.py build_seed` writes them to fixtures/seed/thresholds.csv,
-which `manage.py load_seed` imports through the ordinary spreadsheet import.
+`build_seed_rows` converts fixtures/sources/thresholds_seed.csv (the research file, one row per value
+with its source; fixtures/sources/README.md gives the sources and caveats) into import rows;
+`manage.py build_seed` writes them to fixtures/seed/thresholds.csv, which `manage.py load_seed`
+imports through the ordinary spreadsheet import.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.conf import settings
 from reference.cas import looks_like_cas
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
-RESEARCH_CSV = Path(settings.BASE_DIR).parent / "shared" / "data" / "thresholds_seed.csv"
+RESEARCH_CSV = Path(settings.BASE_DIR) / "fixtures" / "sources" / "thresholds_seed.csv"
 SEED_COLUMNS = [
     "country",
     "jurisdiction",

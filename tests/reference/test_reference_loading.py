@@ -1,11 +1,9 @@
 import csv
 import shutil
-from pathlib import Path
 
 import pycountry
 import pytest
 import yaml
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -23,8 +21,8 @@ from reference.models import (
 from reference.permissions import CURATORS_GROUP
 from reference.selectors import pollutant_match
 from reference.services import DEFAULT_FIXTURES_DIR, ReferenceDataError, reference_data_load
+from thresholds.seed import RESEARCH_CSV
 
-SEED_CSV = Path(settings.BASE_DIR).parent / "shared" / "data" / "thresholds_seed.csv"
 pytestmark = pytest.mark.django_db
 
 
@@ -209,7 +207,7 @@ def test_sum_parameters_list_their_members():
 
 
 def test_every_pollutant_in_the_seed_data_is_matchable():
-    with SEED_CSV.open(encoding="utf-8") as handle:
+    with RESEARCH_CSV.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 616
     unmatched = sorted({row["pollutant_name"] for row in rows if pollutant_match(row["pollutant_name"]) is None})

@@ -6,7 +6,7 @@ from thresholds.seed import RESEARCH_CSV, SEED_DIR, build_seed_rows, seed_csv_te
 
 
 class Command(BaseCommand):
-    help = "Convert the research file ../shared/data/thresholds_seed.csv into fixtures/seed/thresholds.csv."
+    help = "Convert the research file fixtures/sources/thresholds_seed.csv into fixtures/seed/thresholds.csv."
 
     def add_arguments(self, parser):
         parser.add_argument("--source", type=Path, default=RESEARCH_CSV)
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, source: Path, output: Path, **options):
         if not source.exists():
-            raise CommandError(f"{source} not found: the research file lives in ../shared/data/.")
+            raise CommandError(f"{source} not found: the research file lives in fixtures/sources/.")
         rows = build_seed_rows(source)
         output.write_text(seed_csv_text(rows), encoding="utf-8")
         self.stdout.write(self.style.SUCCESS(f"Wrote {len(rows)} rows to {output}."))
