@@ -50,7 +50,7 @@ def sqlite_copy(path: Path) -> int:
     from django.db import connection
     from django.db.models import F
 
-    from insop_portal.conditional import last_changed
+    from core.conditional import last_changed
     from thresholds.exports import SOURCES
     from thresholds.selectors import DATA_CHANGES, thresholds_visible_to
 

@@ -94,7 +94,7 @@ def prepare() -> dict:
     from django.contrib.auth.models import Group, Permission
     from django.contrib.sessions.backends.db import SessionStore
 
-    from reference.permissions import CURATORS_GROUP
+    from core.roles import CURATORS_GROUP
     from thresholds.models import LegalInstrument, ThresholdValue
 
     people = {}

@@ -30,8 +30,8 @@ def make_workbook(path: Path, rows: int) -> None:
     import django
 
     django.setup()
+    from core.spreadsheets import xlsx_bytes
     from reference.models import Country, Pollutant
-    from thresholds.spreadsheets import xlsx_bytes
 
     countries = list(Country.objects.filter(kind="country").values_list("iso3", flat=True))
     pollutants = list(Pollutant.objects.values_list("name", flat=True))
@@ -89,7 +89,7 @@ def child(mode: str, path: Path) -> None:
     content = path.read_bytes()
     started = time.perf_counter()
     if mode == "reader":
-        from thresholds.spreadsheets import read_sheet
+        from core.spreadsheets import read_sheet
 
         sheet = read_sheet(file_name=path.name, content=content)
         count = sum(1 for _ in sheet.rows)

@@ -8,7 +8,7 @@ class ClientAddressLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         # Imported here: gunicorn loads this class before Django's settings are configured.
-        from insop_portal.client_address import client_address_in
+        from core.client_address import client_address_in
 
         atoms["h"] = client_address_in(environ) or atoms["h"]
         return atoms

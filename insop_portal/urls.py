@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from insop_portal.accounts import PasswordResetView
+from core.accounts import PasswordResetView
+from core.api_auth import TokenView
 from insop_portal.api import router
-from insop_portal.api_auth import TokenView
 from sops.api import KpiView
 
 admin.site.site_header = "INSOP portal: curators"
@@ -28,4 +28,4 @@ urlpatterns = [
     path("", include("thresholds.urls")),
 ]
 
-handler404 = "insop_portal.api_errors.not_found"
+handler404 = "core.api_errors.not_found"

@@ -2,8 +2,8 @@
 
 from rest_framework import viewsets
 
-from insop_portal.conditional import LastModifiedMixin
-from insop_portal.ids import ID_PATTERN
+from core.conditional import LastModifiedMixin
+from core.ids import ID_PATTERN
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.serializers import (
     CountrySerializer,

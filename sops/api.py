@@ -6,7 +6,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insop_portal.ids import ID_PATTERN
+from core.ids import ID_PATTERN
 from sops.models import Engagement, Laboratory
 from sops.selectors import kpis, sop_versions_released, sops_released
 from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer

@@ -7,16 +7,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.roles import may_publish_sops
 from sops.models import Engagement, Laboratory, SopVersion, TrainingEvent
-
-PUBLISH_PERMISSION = "sops.publish_sopversion"
 
 
 @transaction.atomic
 def sop_version_publish(*, version: SopVersion, user) -> SopVersion:
     """Publish a version; the SOP's previously published version becomes superseded (and stays
     downloadable). Only curators publish."""
-    if not user.has_perm(PUBLISH_PERMISSION):
+    if not may_publish_sops(user):
         raise PermissionDenied("Publishing an SOP version needs the permission to publish (Curators have it).")
     version = SopVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == SopVersion.Status.PUBLISHED:

@@ -4,7 +4,7 @@ point only their country's (in the list as in the detail), anonymous clients not
 from django.db.models import Prefetch
 from rest_framework import permissions, viewsets
 
-from insop_portal.ids import ID_PATTERN
+from core.ids import ID_PATTERN
 from surveys.models import ResponseInstrument
 from surveys.selectors import responses_visible_to
 from surveys.serializers import SurveyResponseSerializer

@@ -7,8 +7,8 @@ import io
 
 from openpyxl import Workbook
 
+from core.spreadsheets import neutralise
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue
-from thresholds.spreadsheets import neutralise
 
 RESPONSE_COLUMNS = [
     "edition", "country", "status", "situation", "land_uses", "covers_metals", "covers_pesticides",

@@ -9,11 +9,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.spreadsheets import UnsafeFile, read_sheet
 from reference.models import ExtractionMethod, LandUseClass, Tier
 from reference.text import match_key
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, SurveyResponse
 from surveys.validation import values_checked
-from thresholds.spreadsheets import UnsafeFile, read_sheet
 
 
 class SituationForm(forms.ModelForm):

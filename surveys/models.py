@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.uploads import check_size, is_pdf
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from thresholds.models import LegalInstrument, ThresholdValue, free_text_validators
 
@@ -206,23 +207,13 @@ class ResponseInstrument(models.Model):
             self.legal_text.name = legal_text_file_name(self)
 
 
-PDF_MAGIC = b"%PDF-"
-
-
 def validate_legal_text(upload) -> None:
     """A PDF, by its content and not its name, under SURVEY_UPLOAD_MAX_BYTES."""
-    limit = settings.SURVEY_UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            {
-                "legal_text": _("The file is %(size)s MB; the limit is %(limit)s MB.")
-                % {"size": round(upload.size / 2**20, 1), "limit": limit // 2**20}
-            }
-        )
-    upload.seek(0)
-    head = upload.read(len(PDF_MAGIC))
-    upload.seek(0)
-    if head != PDF_MAGIC:
+    try:
+        check_size(upload, limit=settings.SURVEY_UPLOAD_MAX_BYTES)
+    except ValidationError as error:
+        raise ValidationError({"legal_text": error.messages}) from None
+    if not is_pdf(upload):
         raise ValidationError({"legal_text": _("The legal text must be a PDF file; this file is not one.")})
 
 

@@ -7,9 +7,9 @@ import datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from core.roles import is_curator
 from reference.models import Country
 from surveys.models import ResponseValue, SurveyEdition, SurveyResponse
-from surveys.services import is_curator
 
 
 def responses_visible_to(user) -> QuerySet[SurveyResponse]:

@@ -18,6 +18,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from core.locking import check_version
+from core.roles import REVIEW_PERMISSION, is_curator
 from sops.services import laboratories_from_survey
 from surveys.models import (
     FocalPoint,
@@ -29,19 +31,11 @@ from surveys.models import (
 )
 from surveys.validation import response_values_checked, value_record
 from thresholds.models import FREE_TEXT_LIMIT, LegalInstrument, ThresholdValue
-from thresholds.services import check_version, threshold_create, threshold_update
+from thresholds.services import threshold_create, threshold_update
 
 # Qualifiers written in front of the number in the survey's value field ("<0.1"); range bounds stay
 # with the stored value.
 INLINE_QUALIFIERS = ("<", "<=", ">", ">=")
-
-
-# Curators review survey responses: the Curators group holds this permission (migration 0002).
-REVIEW_PERMISSION = "surveys.change_surveyresponse"
-
-
-def is_curator(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
 
 
 def _check_may_edit(response: SurveyResponse, user) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-import insop_portal.ids  # noqa: F401  (registers <id:...>)
+import core.ids  # noqa: F401  (registers <id:...>)
 from surveys import views
 
 urlpatterns = [

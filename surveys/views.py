@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.utils import bulk_create_with_history
 
+from core.locking import ConcurrentEdit
+from core.roles import is_curator
 from surveys import exports
 from surveys.forms import (
     InstrumentForm,
@@ -44,7 +46,6 @@ from surveys.models import (
 )
 from surveys.selectors import current_edition, responses_visible_to, section_answered, survey_progress
 from surveys.services import (
-    is_curator,
     response_accept,
     response_comparison,
     response_problems,
@@ -53,7 +54,6 @@ from surveys.services import (
     response_start,
     response_submit,
 )
-from thresholds.services import ConcurrentEdit
 
 SECTIONS = {
     "a": (gettext_lazy("A. Thresholds in the country"), "surveys/section_form.html"),

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from reference.permissions import CURATORS_GROUP
+from core.roles import CURATORS_GROUP
 from reference.services import reference_data_load
 from tests.factories import SurveyEditionFactory, UserFactory, focal_point
 

@@ -22,11 +22,14 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.roles import may_publish
+from core.spreadsheets import csv_stream, xlsx_bytes
 from reference.models import Country
 from thresholds.exports import export_rows
 from thresholds.forms import ImportUploadForm, LegalInstrumentForm, ThresholdValueForm
 from thresholds.import_template import template_example_rows, template_readme
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue
+from thresholds.record import TEMPLATE_COLUMNS
 from thresholds.services import (
     PUBLICATION_FIELDS,
     ImportRejected,
@@ -36,13 +39,11 @@ from thresholds.services import (
     import_batches_recover,
     import_preview_seen,
     instrument_withdraw,
-    may_publish,
     record_save,
     threshold_import,
     thresholds_mark_verified,
     thresholds_set_status,
 )
-from thresholds.spreadsheets import csv_stream, xlsx_bytes
 
 PENDING_DIR = "imports/pending"
 SESSION_KEY = "threshold_imports"
@@ -395,7 +396,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             raise PermissionDenied
 
     def template_xlsx_view(self, request):
-        content = xlsx_bytes(template_example_rows(), readme=template_readme())
+        content = xlsx_bytes(template_example_rows(), TEMPLATE_COLUMNS, readme=template_readme())
         return _download(
             content,
             "threshold-import-template.xlsx",
@@ -404,7 +405,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
 
     def template_csv_view(self, request):
         return _download(
-            "".join(csv_stream(template_example_rows())).encode(),
+            "".join(csv_stream(template_example_rows(), TEMPLATE_COLUMNS)).encode(),
             "threshold-import-template.csv",
             "text/csv; charset=utf-8",
         )
@@ -584,13 +585,15 @@ def _remove_stale_uploads(max_age=timedelta(days=1)) -> None:
 
 
 def _csv_response(queryset) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_stream(export_rows(queryset)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_stream(export_rows(queryset), TEMPLATE_COLUMNS), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="thresholds-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response
 
 
 def _xlsx_response(queryset) -> HttpResponse:
-    content = xlsx_bytes(export_rows(queryset))
+    content = xlsx_bytes(export_rows(queryset), TEMPLATE_COLUMNS)
     return _download(
         content,
         f"thresholds-{timezone.now():%Y%m%d-%H%M}.xlsx",

@@ -1,8 +1,5 @@
 """The threshold API: read for everyone (published values), drafts too for curators; CSV export."""
 
-import hashlib
-import json
-import re
 import tempfile
 from urllib.parse import urlencode
 
@@ -18,10 +15,12 @@ from rest_framework import exceptions, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from insop_portal.conditional import LastModifiedMixin, last_changed
-from insop_portal.ids import ID_PATTERN
-from insop_portal.pagination import StableCursorPagination
-from insop_portal.throttling import EXPORT_THROTTLES
+from core.conditional import LastModifiedMixin, last_changed
+from core.ids import ID_PATTERN
+from core.locking import ConcurrentEdit, PreconditionFailed, expected_version, record_etag, versioned_change
+from core.pagination import StableCursorPagination
+from core.spreadsheets import csv_stream, write_xlsx
+from core.throttling import EXPORT_THROTTLES
 from reference.api import CountryViewSet
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
@@ -45,7 +44,6 @@ from thresholds.serializers import (
     threshold_representations,
 )
 from thresholds.services import (
-    ConcurrentEdit,
     ImportRejected,
     instrument_save,
     instrument_withdraw,
@@ -53,7 +51,6 @@ from thresholds.services import (
     threshold_update,
     threshold_withdraw,
 )
-from thresholds.spreadsheets import csv_stream, write_xlsx
 
 EXPORTS = {"csv", "xlsx"}
 
@@ -75,7 +72,7 @@ class XLSXRenderer(CSVRenderer):
     charset = None
 
 
-# The cursor pages need a unique order: the id, either way (insop_portal.filters checks `ordering`).
+# The cursor pages need a unique order: the id, either way (core.filters checks `ordering`).
 ORDERING_FIELDS = ("id",)
 ORDERING_PARAMETER = OpenApiParameter(
     "ordering",
@@ -113,56 +110,6 @@ class CachingMixin(LastModifiedMixin):
                 patch_cache_control(response, public=True, max_age=60)
             patch_vary_headers(response, ["Accept", "Cookie", "Authorization"])
         return response
-
-
-def record_etag(record, data=None) -> str:
-    """The record's version, which every write raises, for If-Match; and a digest of its representation,
-    so that If-None-Match also sees changes to what it embeds (its instrument, its pollutant's name)."""
-    etag = f"{type(record).__name__.lower()}-{record.pk}-v{record.version}"
-    if data is not None:
-        etag += "." + hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
-    return f'"{etag}"'
-
-
-class PreconditionRequired(exceptions.APIException):
-    status_code = 428
-    default_detail = "Send the record's ETag in If-Match, so that you never overwrite a change you have not seen."
-    default_code = "precondition_required"
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = 412
-    default_code = "precondition_failed"
-
-
-# Numbers of at most 18 digits, as ids in addresses: a longer one is no record's, and is not converted.
-ETAG_VERSION = re.compile(
-    rf'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>{ID_PATTERN})-v(?P<version>{ID_PATTERN})(?:\.[0-9a-f]+)?"$'
-)
-
-
-def expected_version(request, record) -> int:
-    """The version the client last saw, from If-Match; 428 without it, 412 when it is stale or the
-    ETag is another record's (of another kind with the same id too)."""
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired()
-    match = ETAG_VERSION.match(header.strip())
-    if not match or match["kind"] != type(record).__name__.lower() or int(match["pk"]) != record.pk:
-        raise PreconditionFailed(f"If-Match {header[:100]} is not an ETag of this record; GET it first.")
-    if int(match["version"]) != record.version:
-        raise PreconditionFailed(
-            f"The record changed since your copy (now {record_etag(record)}): GET it again and reapply your change."
-        )
-    return int(match["version"])
-
-
-def versioned_change(service, *, version: int, **arguments):
-    """Call a write service with the version the client saw; a concurrent change is a 412."""
-    try:
-        return service(expected_version=version, **arguments)
-    except ConcurrentEdit as exc:
-        raise PreconditionFailed(str(exc)) from exc
 
 
 def _refuse_large_xlsx(values) -> None:

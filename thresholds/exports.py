@@ -13,9 +13,9 @@ from django.db.models import Case, DecimalField, F, Func, IntegerField, TextFiel
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from insop_portal.statement_timeout import statement_timeout_set
+from core.statement_timeout import statement_timeout_set
 from thresholds.models import ThresholdValue
-from thresholds.spreadsheets import TEMPLATE_COLUMNS
+from thresholds.record import TEMPLATE_COLUMNS
 
 # Template column -> the query path it is read from.
 SOURCES = {

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from insop_portal.filters import FormClassOnce, StrictBooleanFilter
+from core.filters import FormClassOnce, StrictBooleanFilter
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import pollutant_match
 from thresholds.models import LegalInstrument, ThresholdValue

@@ -2,9 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.locking import ConcurrentEdit, check_version
+from core.spreadsheets import UnsafeFile, check_upload
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.services import ConcurrentEdit, check_version
-from thresholds.spreadsheets import UnsafeFile, check_upload
 
 
 def https_url_fields(field, **kwargs):

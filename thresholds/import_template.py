@@ -2,7 +2,7 @@
 
 from reference.models import ExtractionMethod, LandUseClass, Tier
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.spreadsheets import TEMPLATE_COLUMNS
+from thresholds.record import TEMPLATE_COLUMNS
 
 COLUMN_HELP = {
     "country": "Required. ISO 3166 alpha-3 (DEU) or alpha-2 code, or English name; EUU for the European Union.",

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from core.spreadsheets import UnsafeFile, read_sheet, unneutralise
 from reference.cas import looks_like_cas
 from reference.models import (
     Country,
@@ -44,7 +45,7 @@ from thresholds.models import (
     conditions_key_for,
     mg_kg_problem,
 )
-from thresholds.spreadsheets import TEMPLATE_COLUMNS, UnsafeFile, read_sheet, unneutralise
+from thresholds.record import TEMPLATE_COLUMNS
 
 REQUIRED_COLUMNS = ["country", "instrument", "value", "unit"]
 # Columns exports add for readers; the import recomputes them from the value and the unit.

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from insop_portal.conditional import last_changed
+from core.conditional import last_changed
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
 from sops.models import Sop, SopVersion
 from surveys.selectors import countries_reporting_no_thresholds

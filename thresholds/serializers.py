@@ -11,7 +11,7 @@ from reference.serializers import CountrySerializer
 from thresholds import api_examples
 from thresholds.importing import DECIMAL_COLUMNS
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.spreadsheets import TEMPLATE_COLUMNS
+from thresholds.record import TEMPLATE_COLUMNS
 
 
 class PollutantBriefSerializer(serializers.Serializer):

@@ -14,6 +14,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.locking import check_version
+from core.roles import may_publish
 from reference.models import Country, LandUseClass, Tier, Unit
 from reference.text import match_key
 from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, Problem, plan_import, plan_record
@@ -37,10 +39,6 @@ class ImportOutdated(ImportRejected):
     def __init__(self, plan: ImportPlan, summary: str):
         self.plan = plan
         Exception.__init__(self, summary)
-
-
-class ConcurrentEdit(Exception):
-    """Someone else saved the record since it was opened; nothing was saved."""
 
 
 class RollbackRefused(Exception):
@@ -557,25 +555,7 @@ def _restore(instance, historical, user) -> None:
     instance.save()
 
 
-# ---- single edits, with optimistic locking -------------------------------------------------------
-
-
-def check_version(*, model, pk: int, expected_version: int) -> None:
-    """Lock the row and refuse when it changed since the editor loaded it. Call inside a transaction."""
-    current = (
-        model.objects.select_for_update(of=("self",))
-        .filter(pk=pk)
-        .values("version", "updated_at", "updated_by__username")
-        .first()
-    )
-    if current is None:
-        raise ConcurrentEdit("This record was deleted by someone else while you were editing it.")
-    if current["version"] != expected_version:
-        who = f" by {current['updated_by__username']}" if current["updated_by__username"] else ""
-        raise ConcurrentEdit(
-            f"Someone else saved this record{who} at {current['updated_at']:%Y-%m-%d %H:%M:%S} UTC after you "
-            "opened it. Your changes were not saved: reload the page to see theirs, then apply yours again."
-        )
+# ---- single edits, with optimistic locking (core/locking.py) -------------------------------------
 
 
 @transaction.atomic
@@ -821,18 +801,10 @@ def instrument_withdraw(*, instrument: LegalInstrument, user, expected_version: 
     return instrument
 
 
-PUBLISH_PERMISSION = "thresholds.publish_thresholdvalue"
-
 # What decides what the public reads: a value's status, an instrument's withdrawal, and a value's
 # verification (the public reads "verified against the official text" as the portal's word). Changing
 # any of them, on any path, needs the permission to publish.
 PUBLICATION_FIELDS = {ThresholdValue: ("status", "verification"), LegalInstrument: ("withdrawn",)}
-
-
-def may_publish(user) -> bool:
-    """Whether `user` may publish, withdraw and verify. None is the system itself (management commands,
-    the seed), run by whoever operates the server."""
-    return user is None or user.has_perm(PUBLISH_PERMISSION)
 
 
 def _check_may_publish(user, what: str = "Publishing or withdrawing values") -> None:

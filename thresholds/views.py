@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from insop_portal.conditional import last_changed
-from insop_portal.throttling import throttled_for_anonymous
+from core.conditional import last_changed
+from core.throttling import throttled_for_anonymous
 from reference.localisation import collation_key
 from reference.models import Country, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text

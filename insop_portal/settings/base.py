@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Proxies in front of the portal that each append the address they were reached from to
 # X-Forwarded-For (one TLS proxy: 1). 0: X-Forwarded-For is ignored, anyone can send it. The client's
-# address (insop_portal/client_address.py) counts API requests, sign-in failures and password resets.
+# address (core/client_address.py) counts API requests, sign-in failures and password resets.
 TRUSTED_PROXY_COUNT = strict_count("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Bottom floor to top (docs/architecture.md): an app imports only from those above it here.
+    "core",
     "reference",
     "thresholds",
     "surveys",
@@ -53,9 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body: one over the address's limit is a 413 before a byte is read.
-    "insop_portal.request_body.RequestBodyLimitMiddleware",
-    "insop_portal.middleware.RejectNulBytesMiddleware",
-    "insop_portal.middleware.DatabaseUnavailableMiddleware",
+    "core.request_body.RequestBodyLimitMiddleware",
+    "core.middleware.RejectNulBytesMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # After authentication: anonymous visitors get the shorter limit.
-    "insop_portal.statement_timeout.StatementTimeoutMiddleware",
+    "core.statement_timeout.StatementTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
@@ -111,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # A username, or the e-mail address of one account (focal points are invited by e-mail).
-    "insop_portal.accounts.UsernameOrEmailBackend",
+    "core.accounts.UsernameOrEmailBackend",
 ]
 # Failed sign-ins: after 5 for one username from one address, that pair waits an hour.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -119,8 +121,8 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Failures count under the account's username however it was typed (username or e-mail), and under
 # the client's address behind the trusted proxies, not the proxy's own.
-AXES_USERNAME_CALLABLE = "insop_portal.accounts.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "insop_portal.client_address.client_address"
+AXES_USERNAME_CALLABLE = "core.accounts.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # Lockouts are logged (logger "axes", WARNING) with the username, so operators see which account is
@@ -135,7 +137,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Not a rule: Django tells it of every password change (admin, change and reset pages,
     # manage.py changepassword), and it withdraws the account's API tokens.
-    {"NAME": "insop_portal.api_tokens.ApiTokensEndWithPassword"},
+    {"NAME": "core.api_tokens.ApiTokensEndWithPassword"},
 ]
 # An API token stops working this many days after it was issued.
 API_TOKEN_MAX_AGE_DAYS = strict_count("API_TOKEN_MAX_AGE_DAYS", default=30, minimum=1)
@@ -196,24 +198,24 @@ REST_FRAMEWORK = {
     # A token (POST /api/v1/auth/token/) for scripts, the session for the browser. Token first, so
     # that an anonymous write gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "insop_portal.api_tokens.ExpiringTokenAuthentication",
+        "core.api_tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["insop_portal.filters.PortalFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "insop_portal.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_FILTER_BACKENDS": ["core.filters.PortalFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "insop_portal.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.api_exception_handler",
     # DRF's JSON parser, with a 400 for bodies nested too deeply or in a charset they are not in.
     "DEFAULT_PARSER_CLASSES": [
-        "insop_portal.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 100,
     # 429 with Retry-After past these rates; per client address (anonymous) or per account.
     "DEFAULT_THROTTLE_CLASSES": [
-        "insop_portal.client_address.AnonRateThrottle",
-        "insop_portal.client_address.UserRateThrottle",
+        "core.client_address.AnonRateThrottle",
+        "core.client_address.UserRateThrottle",
     ],
     # DRF throttles other than these two trust X-Forwarded-For as far (DRF reads it itself).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -247,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "insop_portal.api_errors.document_errors",
+        "core.api_errors.document_errors",
     ],
 }
 
@@ -256,7 +258,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     # [client]: the address of the request a record is about (client_address.py), or "-".
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client)s]: %(message)s"}},
-    "filters": {"client": {"()": "insop_portal.client_address.ClientAddressLogFilter"}},
+    "filters": {"client": {"()": "core.client_address.ClientAddressLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
@@ -287,7 +289,7 @@ REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=10 * 1024 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # The survey's uploads: legal texts (PDF) and filled value templates.
 SURVEY_UPLOAD_MAX_BYTES = env.int("SURVEY_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
-# Addresses that take a file, and its limit (insop_portal/request_body.py; the longest prefix wins).
+# Addresses that take a file, and its limit (core/request_body.py; the longest prefix wins).
 REQUEST_BODY_UPLOAD_LIMITS = {
     "/admin/thresholds/thresholdvalue/import/": THRESHOLD_IMPORT_MAX_BYTES,
     "/admin/sops/": SURVEY_UPLOAD_MAX_BYTES,

@@ -1,12 +1,12 @@
 """The Curators group, with permission to view, add, change and delete the reference data.
 
 Later apps grant the group their own models' permissions in their own data migrations, through
-reference.permissions.grant_to_curators.
+core.roles.grant_to_curators.
 """
 
 from django.db import migrations
 
-from reference.permissions import CURATORS_GROUP, grant_to_curators
+from core.roles import CURATORS_GROUP, grant_to_curators
 
 REFERENCE_MODELS = [
     "country",

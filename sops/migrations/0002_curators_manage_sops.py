@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from reference.permissions import grant_to_curators
+from core.roles import grant_to_curators
 
 
 def grant(apps, schema_editor):

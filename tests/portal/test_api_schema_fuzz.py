@@ -22,7 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from thresholds.api import record_etag
+from core.locking import record_etag
 from thresholds.models import LegalInstrument, ThresholdValue
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from core.roles import CURATORS_GROUP
 from reference.models import (
     Country,
     ExtractionMethod,
@@ -18,7 +19,6 @@ from reference.models import (
     Unit,
     UnitAlias,
 )
-from reference.permissions import CURATORS_GROUP
 from reference.selectors import pollutant_match
 from reference.services import DEFAULT_FIXTURES_DIR, ReferenceDataError, reference_data_load
 from thresholds.seed import RESEARCH_CSV

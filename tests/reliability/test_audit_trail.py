@@ -8,13 +8,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
+from core.locking import record_etag
 from reference.models import Country, LandUseClass
 from sops.models import Sop, SopVersion
 from surveys.models import ResponseValue, SurveyResponse
 from surveys.services import response_start
 from tests.reliability.helpers import admin_form_data
 from tests.thresholds.helpers import csv_bytes, row
-from thresholds.api import record_etag
 from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 
 pytestmark = pytest.mark.django_db

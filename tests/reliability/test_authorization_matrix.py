@@ -262,7 +262,7 @@ def _body(name: str, world: dict, role: str):
 
 def _etag(client, path: str) -> str:
     """The record's current ETag, read as a curator would (a write needs If-Match)."""
-    from thresholds.api import record_etag
+    from core.locking import record_etag
     from thresholds.models import LegalInstrument, ThresholdValue
 
     pk = int(re.search(r"/(\d+)/", path).group(1))

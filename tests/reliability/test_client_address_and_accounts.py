@@ -1,6 +1,6 @@
 """Audit items 8, 9, 13, 15 (long usernames), 19 and 20 (sign-in label).
 
-8/9: the client's address is derived in one place (insop_portal/client_address.py) from
+8/9: the client's address is derived in one place (core/client_address.py) from
 TRUSTED_PROXY_COUNT; a forged X-Forwarded-For neither escapes a throttle nor locks somebody else out.
 13: API tokens end with a new password (every way of setting one), each token request gives a new
 token, and tokens expire. 15: a username too long to store is a refusal, not a 500. 19: password
@@ -22,8 +22,8 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
-from insop_portal.accounts import PASSWORD_RESETS_PER_CLIENT, PASSWORD_RESETS_PER_EMAIL
-from insop_portal.client_address import client_address
+from core.accounts import PASSWORD_RESETS_PER_CLIENT, PASSWORD_RESETS_PER_EMAIL
+from core.client_address import client_address
 from tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "a-new-and-long-passphrase-42"
@@ -108,7 +108,7 @@ def test_the_logs_show_the_client_behind_the_proxy_not_the_proxy(settings, rf):
 
     from gunicorn.config import Config
 
-    from insop_portal.client_address import ClientAddressLogFilter
+    from core.client_address import ClientAddressLogFilter
     from insop_portal.gunicorn_logging import ClientAddressLogger
 
     settings.TRUSTED_PROXY_COUNT = 1

@@ -10,12 +10,12 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from core.locking import record_etag
 from reference.models import Country
 from surveys.models import SurveyResponse
 from surveys.services import response_start
 from tests.factories import SurveyEditionFactory, focal_point
 from tests.reliability.helpers import admin_form_data
-from thresholds.api import record_etag
 from thresholds.models import ThresholdValue
 
 pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loaded_data")]

@@ -10,13 +10,13 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from core.spreadsheets import csv_stream, neutralise, starts_formula
 from reference.models import Country
 from surveys.models import ResponseLaboratory
 from surveys.services import response_start
 from tests.thresholds.helpers import csv_bytes, row
 from thresholds.models import ThresholdValue
 from thresholds.services import threshold_import
-from thresholds.spreadsheets import csv_stream, neutralise, starts_formula
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
 PAYLOAD = "cmd|' /C calc'!A0"

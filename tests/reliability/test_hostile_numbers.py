@@ -179,7 +179,7 @@ def test_the_database_refuses_a_cec_outside_0_to_1000(cec):
 
 
 def test_a_model_validation_error_is_a_400_in_the_api_error_shape():
-    from insop_portal.api_errors import api_exception_handler
+    from core.api_errors import api_exception_handler
 
     for error, expected in (
         (DjangoValidationError({"ph_min": ["Too precise."]}), {"ph_min": ["Too precise."]}),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import parse_http_date
 from rest_framework.authtoken.models import Token
 
-from insop_portal.request_body import LimitedInput, RequestBodyLimitMiddleware, body_limit
+from core.request_body import LimitedInput, RequestBodyLimitMiddleware, body_limit
 from tests.factories import UserFactory
 from tests.thresholds.helpers import row
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -155,7 +155,7 @@ def test_the_default_upload_limits_follow_the_uploads_own_settings():
     assert limits["/survey/responses/"] == limits["/admin/sops/"] == settings.SURVEY_UPLOAD_MAX_BYTES
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == settings.REQUEST_BODY_MAX_BYTES
     middleware = settings.MIDDLEWARE
-    assert middleware.index("insop_portal.request_body.RequestBodyLimitMiddleware") == 1
+    assert middleware.index("core.request_body.RequestBodyLimitMiddleware") == 1
     assert middleware[0] == "django.middleware.security.SecurityMiddleware"
 
 

@@ -30,7 +30,7 @@ def rates(**changes):
     """Throttle rates for a test (DRF reads them once, into the throttle classes)."""
     from django.core.cache import cache
 
-    from insop_portal.throttling import AnonymousExportThrottle, AnonymousPageThrottle, UserExportThrottle
+    from core.throttling import AnonymousExportThrottle, AnonymousPageThrottle, UserExportThrottle
 
     classes = (AnonymousPageThrottle, AnonymousExportThrottle, UserExportThrottle)
     originals = [throttle.THROTTLE_RATES for throttle in classes]

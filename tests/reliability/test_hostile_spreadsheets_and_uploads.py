@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from core.spreadsheets import UnsafeFile, check_upload, csv_stream, neutralise, read_sheet, xlsx_bytes
 from reference.models import Country
 from surveys.forms import MAX_ROWS, PASTE_MAX_CHARACTERS
 from surveys.models import ResponseInstrument, ResponseValue, SurveyResponse
@@ -30,7 +31,6 @@ from tests.reliability.helpers import every_table
 from tests.thresholds.helpers import BASE_ROW, csv_bytes, row
 from thresholds.admin import SESSION_KEY
 from thresholds.services import threshold_import
-from thresholds.spreadsheets import UnsafeFile, check_upload, csv_stream, neutralise, read_sheet, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -119,7 +119,7 @@ CHILD = """
 import json, sys, time
 import django
 django.setup()
-from thresholds.spreadsheets import UnsafeFile, read_sheet
+from core.spreadsheets import UnsafeFile, read_sheet
 
 def high_water_mb():  # the process's peak resident memory (VmHWM), not counting the parent's
     with open("/proc/self/status") as status:
@@ -176,14 +176,14 @@ def test_a_workbook_larger_than_the_import_is_refused_before_the_reader_and_the_
 
 def test_a_scan_of_a_full_sheet_stays_small_and_fast(tmp_path, report):
     """20,000 real rows of 36 columns are scanned as a stream: little memory, under a second or two."""
-    from thresholds.spreadsheets import TEMPLATE_COLUMNS
+    from thresholds.record import TEMPLATE_COLUMNS
 
     rows = [["x"] * len(TEMPLATE_COLUMNS) for _ in range(20_000)]
     path = tmp_path / "full.xlsx"
-    path.write_bytes(xlsx_bytes(rows))
+    path.write_bytes(xlsx_bytes(rows, TEMPLATE_COLUMNS))
     program = CHILD.replace(
         'sheet = read_sheet(file_name="values.xlsx", content=content)\n    list(sheet.rows)',
-        'from thresholds.spreadsheets import check_upload\n    check_upload(file_name="values.xlsx", content=content)',
+        'from core.spreadsheets import check_upload\n    check_upload(file_name="values.xlsx", content=content)',
     )
     result = run_child(path, program)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -17,8 +17,8 @@ from surveys.services import response_start
 from tests.reliability.helpers import every_table
 from tests.thresholds.helpers import row
 from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.record import TEMPLATE_COLUMNS
 from thresholds.serializers import NUMERIC_COLUMNS
-from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

@@ -98,8 +98,8 @@ def test_an_editor_cannot_import_a_status_column_that_publishes(editor):
 
 def test_an_editor_cannot_withdraw_existing_values_by_import(editor):
     from thresholds.exports import export_rows
+    from thresholds.record import TEMPLATE_COLUMNS
     from thresholds.services import ImportRejected, threshold_import
-    from thresholds.spreadsheets import TEMPLATE_COLUMNS
 
     value = ThresholdValue.objects.filter(status="published").first()
     [exported] = export_rows(ThresholdValue.objects.filter(pk=value.pk))

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from core.spreadsheets import UnsafeFile, check_upload, xlsx_bytes
 from tests.thresholds.helpers import BASE_ROW
-from thresholds.spreadsheets import UnsafeFile, check_upload, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUGHS = (
@@ -70,7 +70,7 @@ CHILD = """
 import json, sys, time
 import django
 django.setup()
-from thresholds.spreadsheets import UnsafeFile, read_sheet
+from core.spreadsheets import UnsafeFile, read_sheet
 
 def high_water_mb():  # the process's peak resident memory (ru_maxrss would count the parent's, from fork)
     with open("/proc/self/status") as status:

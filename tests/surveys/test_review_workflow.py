@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.locking import ConcurrentEdit
 from reference.models import Country, LandUseClass, Tier
 from surveys.models import ResponseInstrument, ResponseValue, ReviewComment, SurveyResponse
 from surveys.services import (
@@ -18,7 +19,6 @@ from surveys.services import (
     response_submit,
 )
 from thresholds.models import ThresholdValue
-from thresholds.services import ConcurrentEdit
 
 pytestmark = pytest.mark.django_db
 

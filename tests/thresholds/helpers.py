@@ -1,7 +1,7 @@
 import csv
 import io
 
-from thresholds.spreadsheets import TEMPLATE_COLUMNS
+from thresholds.record import TEMPLATE_COLUMNS
 
 BASE_ROW = {
     "country": "DEU",

@@ -414,7 +414,7 @@ FROM_DATABASE |= {"source_quote": "source_quote", "notes": "notes"}
 def test_exports_read_by_pandas_equal_the_json_cell_by_cell(client, export):
     import pandas as pd
 
-    from thresholds.spreadsheets import unneutralise
+    from core.spreadsheets import unneutralise
 
     params = {"country": "DEU,JPN,CHN,BRA"}
     response = client.get(URL, {**params, "format": export})
@@ -497,10 +497,10 @@ def test_q_tolerates_typos_on_postgresql_and_is_a_plain_lookup_elsewhere(client)
 
 def test_the_api_csv_holds_the_same_values_as_the_python_writer(client, curator):
     """On PostgreSQL the API's CSV is written by COPY; it must say exactly what the Python writer says."""
+    from core.spreadsheets import csv_stream
     from tests.thresholds.helpers import csv_bytes, row
     from thresholds.exports import export_rows_with_mg_kg
     from thresholds.services import threshold_import
-    from thresholds.spreadsheets import csv_stream
 
     threshold_import(
         file_name="tricky.csv",

@@ -6,9 +6,9 @@ import zipfile
 import pytest
 from django.test import override_settings
 
+from core.spreadsheets import xlsx_bytes
 from tests.thresholds.helpers import BASE_ROW, csv_bytes, row
 from thresholds.services import ImportRejected, threshold_import
-from thresholds.spreadsheets import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

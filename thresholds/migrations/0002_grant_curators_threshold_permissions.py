@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from reference.permissions import grant_to_curators
+from core.roles import grant_to_curators
 
 
 def grant(apps, schema_editor):

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.roles import CURATORS_GROUP
 from reference.models import Country
-from reference.permissions import CURATORS_GROUP
 from surveys.models import FocalPoint, SurveyEdition
 
 # username, password, country (None for a curator)

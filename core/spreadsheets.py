@@ -1,4 +1,4 @@
-"""Reading and writing threshold spreadsheets (.xlsx and .csv), safely.
+"""Reading and writing spreadsheets (.xlsx and .csv), safely; no column of any app is known here.
 
 Uploaded files are checked before any parser sees them: real file type, no macros, size, and
 for .xlsx the declared uncompressed size and compression ratio of every part (zip bombs), no DTD
@@ -22,45 +22,6 @@ from decimal import Decimal
 from xml.parsers import expat
 
 from django.conf import settings
-
-# The import template's columns, in order. An export uses them too, so it re-imports unchanged.
-TEMPLATE_COLUMNS = [
-    "country",
-    "jurisdiction",
-    "instrument",
-    "instrument_year",
-    "instrument_status",
-    "instrument_url",
-    "pollutant",
-    "cas",
-    "land_use",
-    "land_use_label",
-    "tier",
-    "tier_label",
-    "value",
-    "qualifier",
-    "unit",
-    "ph_min",
-    "ph_max",
-    "texture",
-    "clay_min",
-    "clay_max",
-    "toc_min",
-    "toc_max",
-    "cec_min",
-    "cec_max",
-    "crop",
-    "depth",
-    "extraction",
-    "condition",
-    "basis",
-    "value_year",
-    "status",
-    "source_url",
-    "source_page",
-    "source_quote",
-    "notes",
-]
 
 MAX_COMPRESSION_RATIO = 100
 # A workbook of a few sheets has a few dozen parts; thousands of tiny parts only make a parser work.
@@ -404,7 +365,7 @@ class _Echo:
         return value
 
 
-def csv_stream(rows: Iterable[list[str]], header: list[str] = TEMPLATE_COLUMNS) -> Iterator[str]:
+def csv_stream(rows: Iterable[list[str]], header: list[str]) -> Iterator[str]:
     """CSV lines, one at a time, for a streaming response. Text is neutralised."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header)
@@ -415,7 +376,7 @@ def csv_stream(rows: Iterable[list[str]], header: list[str] = TEMPLATE_COLUMNS) 
 def write_xlsx(
     target,
     rows: Iterable[list[str]],
-    header: list[str] = TEMPLATE_COLUMNS,
+    header: list[str],
     *,
     sheet_title="thresholds",
     readme: list[list[str]] | None = None,
@@ -440,7 +401,7 @@ def write_xlsx(
     workbook.save(target)
 
 
-def xlsx_bytes(rows: Iterable[list[str]], header: list[str] = TEMPLATE_COLUMNS, **options) -> bytes:
+def xlsx_bytes(rows: Iterable[list[str]], header: list[str], **options) -> bytes:
     buffer = io.BytesIO()
     write_xlsx(buffer, rows, header, **options)
     return buffer.getvalue()

@@ -13,7 +13,7 @@ from functools import wraps
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
-from insop_portal.client_address import ClientAddressIdent
+from core.client_address import ClientAddressIdent
 
 
 class AnonymousPageThrottle(ClientAddressIdent, SimpleRateThrottle):

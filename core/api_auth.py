@@ -8,7 +8,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from insop_portal.api_tokens import api_token_expiry, api_token_issue
+from core.api_tokens import api_token_expiry, api_token_issue
 
 LOCKED_OUT = (
     "Too many failed sign-in attempts for this account from your address. "

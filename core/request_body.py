@@ -13,7 +13,7 @@ import codecs
 from django.conf import settings
 from django.http import HttpResponse
 
-from insop_portal.api_errors import error_response
+from core.api_errors import error_response
 
 
 def body_limit(path: str) -> int:

@@ -19,7 +19,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
 
-from insop_portal.client_address import client_address
+from core.client_address import client_address
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,32 @@
-"""Roles shared by the apps."""
+"""Roles shared by the apps: who is a curator, who may publish, and the Curators group that holds both.
+
+The permissions are named here as strings (each app's models define them); every path that publishes or
+reviews asks these functions, so a rule is written once."""
 
 from django.contrib.auth.management import create_permissions
 
 CURATORS_GROUP = "Curators"
 ACTIONS = ("view", "add", "change", "delete")
+
+# Publishing, withdrawing and verifying threshold values; publishing SOP versions.
+PUBLISH_PERMISSION = "thresholds.publish_thresholdvalue"
+SOP_PUBLISH_PERMISSION = "sops.publish_sopversion"
+# Curators review survey responses: the Curators group holds this permission (surveys migration 0002).
+REVIEW_PERMISSION = "surveys.change_surveyresponse"
+
+
+def is_curator(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
+
+
+def may_publish(user) -> bool:
+    """Whether `user` may publish, withdraw and verify values. None is the system itself (management
+    commands, the seed), run by whoever operates the server."""
+    return user is None or user.has_perm(PUBLISH_PERMISSION)
+
+
+def may_publish_sops(user) -> bool:
+    return user.has_perm(SOP_PUBLISH_PERMISSION)
 
 
 def grant_to_curators(

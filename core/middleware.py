@@ -6,7 +6,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest
 
-from insop_portal.api_errors import error_response
+from core.api_errors import error_response
 
 logger = logging.getLogger(__name__)
 
