@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.accounts import PasswordResetView
 from core.api_auth import TokenView
+from indicators.api import KpiView
 from insop_portal.api import router
-from sops.api import KpiView
 
 admin.site.site_header = "INSOP portal: curators"
 admin.site.site_title = "INSOP curators"
@@ -23,6 +23,7 @@ urlpatterns = [
     # Limited per e-mail address and per client address; the rest is Django's.
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("indicators.urls")),
     path("", include("surveys.urls")),
     path("", include("sops.urls")),
     path("", include("thresholds.urls")),

@@ -1,15 +1,12 @@
 """SOPs, laboratories and the indicators over the API. Laboratory contacts are for curators only."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.ids import ID_PATTERN
 from sops.models import Engagement, Laboratory
-from sops.selectors import kpis, sop_versions_released, sops_released
-from sops.serializers import KpiSerializer, LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
+from sops.selectors import sop_versions_released, sops_released
+from sops.serializers import LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
 
 
 class SopViewSet(viewsets.ReadOnlyModelViewSet):
@@ -42,11 +39,3 @@ class LaboratoryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         user = self.request.user
         return LaboratoryWithContactsSerializer if user.has_perm("sops.view_laboratory") else LaboratorySerializer
-
-
-class KpiView(APIView):
-    """The INSOP action plan's indicators, computed from the data now, with their quarterly trend."""
-
-    @extend_schema(responses=KpiSerializer(many=True), operation_id="stats_kpis")
-    def get(self, request):
-        return Response(KpiSerializer(kpis(), many=True).data)

@@ -56,25 +56,3 @@ class LaboratorySerializer(serializers.ModelSerializer):
 class LaboratoryWithContactsSerializer(LaboratorySerializer):
     class Meta(LaboratorySerializer.Meta):
         fields = [*LaboratorySerializer.Meta.fields, "contact_name", "contact_email", "contact_phone"]
-
-
-class TrendPointSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    value = serializers.FloatField()
-
-
-class KpiSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    title = serializers.CharField()
-    value = serializers.FloatField()
-    target = serializers.FloatField()
-    unit = serializers.CharField(allow_blank=True, help_text='"%" for a share, blank for a count.')
-    met = serializers.BooleanField()
-    numerator = serializers.IntegerField()
-    denominator = serializers.IntegerField(allow_null=True)
-    how = serializers.CharField(help_text="How the value is computed from the data.")
-    detail = serializers.ListField(child=serializers.CharField())
-    trend = serializers.SerializerMethodField()
-
-    def get_trend(self, kpi) -> list[dict]:
-        return TrendPointSerializer([{"date": day, "value": value} for day, value in kpi.trend], many=True).data

@@ -11,6 +11,4 @@ urlpatterns = [
         views.version_download,
         name="sop-download",
     ),
-    path("kpis/", views.kpi_dashboard, name="kpis"),
-    re_path(r"^kpis/(?P<code>[a-z_]+)\.csv$", views.kpi_csv, name="kpi-csv"),
 ]

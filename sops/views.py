@@ -1,27 +1,22 @@
-"""Public pages: the SOP library, an SOP with its versions, the indicators."""
+"""Public pages: the SOP library, an SOP with its versions."""
 
 from __future__ import annotations
 
-import csv
 import os
 
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from reference.selectors import pollutant_match
-from sops.charts import trend_chart
 from sops.models import Sop
 from sops.selectors import (
-    database_coverage,
-    kpis,
     sop_versions_visible_to,
     sops_visible_to,
     version_statuses_visible_to,
 )
-from thresholds.selectors import countries_with_coverage
 
 
 def sop_list(request):
@@ -90,27 +85,3 @@ def version_download(request, code: str, version: str):
     # A name made here, never the stored path: no traversal, nothing a browser could misread.
     filename = f"{slugify(found.sop.code)}-v{slugify(found.version)}{extension}"
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=filename)
-
-
-def kpi_dashboard(request):
-    indicators = kpis()
-    for kpi in indicators:
-        kpi.chart = trend_chart(kpi)
-    return render(
-        request,
-        "sops/kpis.html",
-        {"kpis": indicators, "coverage": database_coverage(countries_with_coverage(request.user))},
-    )
-
-
-def kpi_csv(request, code: str):
-    kpi = next((item for item in kpis() if item.code == code), None)
-    if kpi is None:
-        raise Http404
-    reply = HttpResponse(content_type="text/csv; charset=utf-8")
-    reply["Content-Disposition"] = f'attachment; filename="insop-kpi-{code}.csv"'
-    writer = csv.writer(reply)
-    writer.writerow(["indicator", "date", "value", "unit", "target"])
-    for day, value in kpi.trend:
-        writer.writerow([kpi.code, day.isoformat(), value, kpi.unit, kpi.target])
-    return reply

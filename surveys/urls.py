@@ -5,7 +5,6 @@ from surveys import views
 
 urlpatterns = [
     path("survey/", views.survey_home, name="survey-home"),
-    path("survey/results/", views.results, name="survey-results"),
     path("survey/dashboard/", views.dashboard, name="survey-dashboard"),
     re_path(r"^survey/export\.(?P<file_format>csv|xlsx)$", views.export, name="survey-export"),
     path("survey/responses/<id:pk>/", views.response_detail, name="survey-response"),

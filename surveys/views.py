@@ -316,12 +316,6 @@ def dashboard(request):
     )
 
 
-def results(request):
-    """The public aggregate: no response's content, only the indicators."""
-    edition = current_edition()
-    return render(request, "surveys/results.html", {"progress": survey_progress(edition) if edition else None})
-
-
 @login_required
 def export(request, file_format: str):
     """Every response the user may see (a focal point: their own country's), one sheet per section."""

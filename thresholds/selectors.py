@@ -14,7 +14,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from core.conditional import last_changed
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
 from sops.models import Sop, SopVersion
-from surveys.selectors import countries_reporting_no_thresholds
 from thresholds.models import LegalInstrument, ThresholdValue
 
 # Everything a threshold, instrument or country response shows (a value links to the SOPs that
@@ -292,47 +291,14 @@ def _instruments_matching(word: str) -> list[int]:
 # ---- public pages ------------------------------------------------------------------------------
 
 
-def map_coverage_class(values_by_group: dict[str, int], *, survey_says_none: bool = False) -> str:
-    """How a country is coloured on the map: which of the action plan's first priorities (heavy metals,
-    pesticides) it has values for; without values, whether its focal points reported it has none."""
-    metals = bool(values_by_group.get(Pollutant.Group.METAL))
-    pesticides = bool(values_by_group.get(Pollutant.Group.PESTICIDE))
-    if metals and pesticides:
-        return "both"
-    if metals or pesticides:
-        return "metals" if metals else "pesticides"
-    if any(values_by_group.values()):
-        return "other"
-    return "survey-none" if survey_says_none else "none"
-
-
 def countries_with_coverage(user) -> list[Country]:
-    """Every country and territory, each with `coverage` and `map_class`, in region order."""
+    """Every country and territory, each with its `coverage` (what `user` may see), in region order."""
     countries = list(Country.objects.order_by("m49_region", "name"))
     coverage = country_coverage(country_ids=[country.id for country in countries], user=user)
     empty = {"instruments": 0, "values": 0, "values_by_group": {}}
-    reporting_none = countries_reporting_no_thresholds()
     for country in countries:
         country.coverage = coverage.get(country.id, empty)
-        country.map_class = map_coverage_class(
-            country.coverage["values_by_group"], survey_says_none=country.id in reporting_none
-        )
     return countries
-
-
-def portal_headline(countries: list[Country], user) -> dict:
-    """The home page's figures, from the countries' cached coverage rather than counts over every
-    value (an instrument belongs to one country, so the per-country counts add up)."""
-    covered = [country.coverage for country in countries if country.coverage["values"]]
-    visible = thresholds_visible_to(user).filter(pollutant=OuterRef("pk"))
-    return {
-        "countries": len(covered),
-        "values": sum(coverage["values"] for coverage in covered),
-        "instruments": sum(coverage["instruments"] for coverage in covered),
-        # One index probe per pollutant, not a scan of the values.
-        "pollutants": Pollutant.objects.filter(Exists(visible)).count(),
-        "last_update": last_changed(DATA_CHANGES),
-    }
 
 
 def recent_values(user, *, limit: int = 8) -> QuerySet[ThresholdValue]:

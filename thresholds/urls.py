@@ -4,7 +4,6 @@ import core.ids  # noqa: F401  (registers <id:...>)
 from thresholds import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("countries/", views.country_list, name="page-countries"),
     path("countries/<str:iso3>/", views.country_detail, name="page-country"),
     path("pollutants/", views.pollutant_list, name="page-pollutants"),

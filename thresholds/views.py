@@ -20,7 +20,6 @@ from core.throttling import throttled_for_anonymous
 from reference.localisation import collation_key
 from reference.models import Country, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
-from sops.selectors import measuring_sops
 from thresholds.charts import comparison_chart, comparison_summary
 from thresholds.filters import ANY_LAND_USE, ThresholdFilter
 from thresholds.selectors import (
@@ -36,15 +35,12 @@ from thresholds.selectors import (
     instruments_with_lineage,
     kept_until_changed,
     pollutants_matching_text,
-    portal_headline,
-    recent_values,
     search_words,
     thresholds_matching_text,
     thresholds_visible_to,
     user_sees_drafts,
 )
-from thresholds.wording import conditions_in_words
-from thresholds.worldmap import HEIGHT, WIDTH, world_shapes
+from thresholds.wording import values_in_words
 
 # A hundred rows a page: a country with thousands of values stays quick to render and to read.
 ROWS_PER_PAGE = 100
@@ -58,24 +54,6 @@ SORTS = {
     "tier": ("tier__sort_order", "pollutant__name", "land_use__sort_order"),
     "country": ("instrument__country__name", "land_use__sort_order", "tier__sort_order"),
 }
-
-
-def home(request):
-    countries = countries_with_coverage(request.user)
-    by_numeric = {country.numeric: country for country in countries if country.numeric}
-    shapes = [(shape, by_numeric.get(shape.numeric)) for shape in world_shapes()]
-    return render(
-        request,
-        "thresholds/home.html",
-        {
-            "headline": portal_headline(countries, request.user),
-            "shapes": shapes,
-            "map_width": WIDTH,
-            "map_height": HEIGHT,
-            "covered": [country for country in countries if country.coverage["values"]],
-            "recent": _with_words(recent_values(request.user)),
-        },
-    )
 
 
 def country_list(request):
@@ -105,7 +83,7 @@ def country_detail(request, iso3: str):
             "filterset": filterset,
             **_filter_choices(filterset),
             "page": page,
-            "values": _with_words(page.object_list),
+            "values": values_in_words(page.object_list),
             "downloads": downloads,
             "sort": request.GET.get("sort", ""),
             "query": _query_without(request, "sort", "page"),
@@ -147,7 +125,7 @@ def pollutant_detail(request, slug: str):
             "filterset": filterset,
             **_filter_choices(filterset),
             "page": page,
-            "values": _with_words(page.object_list),
+            "values": values_in_words(page.object_list),
             **comparison,
             "downloads": _downloads(
                 {"pollutant": pollutant.id, **_active_filters(filterset)}, count=page.paginator.count
@@ -160,7 +138,7 @@ def pollutant_detail(request, slug: str):
 
 
 def _comparison(values) -> dict:
-    rows = _with_words(values)
+    rows = values_in_words(values)
     return {"chart": comparison_chart(rows), "summary": comparison_summary(rows)}
 
 
@@ -175,7 +153,7 @@ def instrument_detail(request, pk: int):
             "instrument": instrument,
             "page": page,
             "page_query": _query_without(request, "page"),
-            "values": _with_words(page.object_list),
+            "values": values_in_words(page.object_list),
             "downloads": _downloads({"instrument": instrument.pk}, count=page.paginator.count),
         },
     )
@@ -224,7 +202,7 @@ def search(request):
             "pollutants": pollutants,
             "instruments": instruments,
             "page": page,
-            "values": _with_words(page.object_list),
+            "values": values_in_words(page.object_list),
             "downloads": _downloads(
                 {"q": text, **_active_filters(filterset)} if text else _active_filters(filterset),
                 count=page.paginator.count,
@@ -293,18 +271,6 @@ def _downloads(params: dict, *, count: int) -> dict[str, str]:
     if count > settings.EXPORT_XLSX_MAX_ROWS:
         del links["xlsx"]
     return links
-
-
-def _with_words(values):
-    """The rows with their conditions in words and how to measure them: the SOP for their extraction
-    method, or else whether SOPs cover their pollutant."""
-    rows = list(values)
-    by_extraction, pollutants = measuring_sops() if rows else ({}, set())
-    for row in rows:
-        row.words = conditions_in_words(row)
-        row.sop_code = by_extraction.get(row.extraction_id)
-        row.sops_for_pollutant = row.pollutant_id in pollutants
-    return rows
 
 
 def _facet(request, counts: dict[str, int], name: str, labels: dict) -> list[dict]:

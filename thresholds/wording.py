@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from sops.selectors import measuring_sops
 from thresholds.models import ThresholdValue
 
 
@@ -75,3 +76,15 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
         _("soil depth %(depth)s") % {"depth": value.depth} if value.depth else None,
     ]
     return [phrase for phrase in phrases if phrase]
+
+
+def values_in_words(values):
+    """The rows with their conditions in words and how to measure them: the SOP for their extraction
+    method, or else whether SOPs cover their pollutant."""
+    rows = list(values)
+    by_extraction, pollutants = measuring_sops() if rows else ({}, set())
+    for row in rows:
+        row.words = conditions_in_words(row)
+        row.sop_code = by_extraction.get(row.extraction_id)
+        row.sops_for_pollutant = row.pollutant_id in pollutants
+    return rows

@@ -47,9 +47,10 @@ INSTALLED_APPS = [
     # Bottom floor to top (docs/architecture.md): an app imports only from those above it here.
     "core",
     "reference",
+    "sops",
     "thresholds",
     "surveys",
-    "sops",
+    "indicators",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@
 import pytest
 from django.db import OperationalError
 
-from thresholds import views
+from indicators import views
 from thresholds.api import ThresholdValueViewSet
 
 
@@ -22,7 +22,7 @@ def test_the_api_answers_503_in_its_error_shape(client, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_page_answers_503(client, monkeypatch):
-    monkeypatch.setattr(views, "countries_with_coverage", unreachable)
+    monkeypatch.setattr(views, "countries_on_the_map", unreachable)
     response = client.get("/")
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert "database is unavailable" in response.content.decode()

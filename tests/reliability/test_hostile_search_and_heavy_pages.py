@@ -123,17 +123,17 @@ def test_the_one_filter_finds_exactly_what_matching_every_word_means():
 def test_a_slow_statement_of_an_anonymous_request_is_stopped_with_a_503(client, settings):
     if connection.vendor != "postgresql":
         pytest.skip("statement_timeout is PostgreSQL's; SQLite development servers have no such limit")
-    from thresholds import views
+    from indicators import views
 
     settings.STATEMENT_TIMEOUT_ANONYMOUS = 0.2
-    original = views.countries_with_coverage
+    original = views.countries_on_the_map
 
     def slow(user):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
         return original(user)
 
-    views.countries_with_coverage = slow
+    views.countries_on_the_map = slow
     try:
         # A savepoint, so that the test's transaction outlives the cancelled statement (and the limit,
         # set inside it, goes with its rollback).
@@ -143,7 +143,7 @@ def test_a_slow_statement_of_an_anonymous_request_is_stopped_with_a_503(client, 
             elapsed = time.perf_counter() - started
             transaction.set_rollback(True)
     finally:
-        views.countries_with_coverage = original
+        views.countries_on_the_map = original
     assert response.status_code == 503 and elapsed < 1.5
     assert "took longer than the portal allows" in response.content.decode()
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 
+from indicators.selectors import kpis, trend_dates
 from reference.models import Country
 from sops.models import Engagement, Laboratory, Sop, SopVersion, TrainingEvent
-from sops.selectors import kpis, trend_dates
 from sops.services import sop_version_publish, training_record_attendance
 from surveys.models import SurveyResponse
 from tests.factories import SurveyEditionFactory, UserFactory
