@@ -64,6 +64,7 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the floors: pyproject.toml [tool.importlinter]
 
 fmt: $(INSTALLED)
 	$(BIN)/ruff format .
