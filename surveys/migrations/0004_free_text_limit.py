@@ -5,30 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0003_row_history'),
+        ("surveys", "0003_row_history"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalsurveyresponse',
-            name='comments',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)], verbose_name='comments'),
+            model_name="historicalsurveyresponse",
+            name="comments",
+            field=models.TextField(
+                blank=True, validators=[django.core.validators.MaxLengthValidator(10000)], verbose_name="comments"
+            ),
         ),
         migrations.AlterField(
-            model_name='reviewcomment',
-            name='text',
+            model_name="reviewcomment",
+            name="text",
             field=models.TextField(validators=[django.core.validators.MaxLengthValidator(10000)]),
         ),
         migrations.AlterField(
-            model_name='surveyedition',
-            name='introduction',
+            model_name="surveyedition",
+            name="introduction",
             field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)]),
         ),
         migrations.AlterField(
-            model_name='surveyresponse',
-            name='comments',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)], verbose_name='comments'),
+            model_name="surveyresponse",
+            name="comments",
+            field=models.TextField(
+                blank=True, validators=[django.core.validators.MaxLengthValidator(10000)], verbose_name="comments"
+            ),
         ),
     ]
