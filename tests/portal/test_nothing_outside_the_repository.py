@@ -12,7 +12,7 @@ from thresholds.seed import RESEARCH_CSV
 
 ROOT = Path(settings.BASE_DIR)
 # Written in pieces so that this file does not match itself.
-SIBLING = "shared"
+SIBLING = "sha" + "red"
 READS_THE_SIBLING_FOLDER = re.compile(
     rf"\.\./{SIBLING}\b"  # a relative path out of the checkout
     rf"|\.\.[\\/]+{SIBLING}\b"
