@@ -5,14 +5,28 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Stamp files so that a second `make run` skips what is already done.
-INSTALLED := $(VENV)/.installed
+# Stamp files so that a second `make run` skips what is already done: RUNTIME holds what serving the
+# portal needs (`make run`), INSTALLED adds the test and lint tools (`make test`, `make lint`).
+RUNTIME := $(VENV)/.installed-runtime
+INSTALLED := $(VENV)/.installed-dev
+# `make test` runs the tests on this many processes, each with its own test database (pytest-xdist).
+PYTEST_WORKERS ?= 2
 
-.PHONY: help install run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api bench-static bench-datasette bench-load vendor clean backup restore reliability
+# $(call need,CHECK,PACKAGES): when the shell command CHECK fails, install the Debian packages with
+# apt-get if we are root (as .ci/run does), otherwise stop and name them. CHECK must hold no comma.
+need = $(1) >/dev/null 2>&1 || { \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing $(2) (apt-get)"; apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >/dev/null; \
+	else echo "Missing system package: $(2). Install it (Debian/Ubuntu: sudo apt-get install $(2)) and run make again." >&2; \
+		exit 1; fi; }
+
+.PHONY: help install install-runtime test-all run serve superuser migrate reference seed test lint fmt migrations-check messages messages-check screenshots lock check-deploy bench bench-import bench-api bench-static bench-datasette bench-load vendor clean backup restore reliability
 
 help:
 	@echo "make run               set up (venv, .env, database, reference data) and serve http://$(HOST):$(PORT)"
-	@echo "make test              run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
+	@echo "make test              the fast tier, after each change: needs only Python (SQLite; PostgreSQL when DATABASE_URL is set)"
+	@echo "make test-all          the fast tier plus the browser (Chromium), tools (curl, R) and fuzz tiers, as CI runs them"
 	@echo "make superuser         create an admin account"
 	@echo "make lint | fmt        ruff check | ruff format"
 	@echo "make migrations-check  fail if models and migrations drift"
@@ -27,12 +41,21 @@ help:
 	@echo "make restore           restore drill: the newest backup (or DUMP=file) into a scratch database, checked"
 
 $(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Debian/Ubuntu: apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
+	@$(call need,$(PYTHON) -c "import ensurepip",python3.11-venv)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+$(RUNTIME): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
+	touch $@
+
+# The development tools come on top of what the portal needs, so this stamp stands for both.
 $(INSTALLED): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
-	touch $@
+	touch $(RUNTIME) $@
+
+install-runtime: $(RUNTIME)
 
 install: $(INSTALLED)
 
@@ -41,7 +64,7 @@ install: $(INSTALLED)
 	@$(BIN)/python -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEBUG=true')" > .env
 	@echo "Wrote .env with a new random SECRET_KEY."
 
-migrate: $(INSTALLED) .env
+migrate: $(RUNTIME) .env
 	$(MANAGE) migrate --noinput
 
 reference: migrate
@@ -52,14 +75,28 @@ seed: reference
 	$(MANAGE) load_demo_accounts
 	$(MANAGE) load_demo_sops
 
+# Links in the e-mails the portal sends point at the address it serves, unless PORTAL_BASE_URL is
+# set (in the environment or in .env).
 run: seed
+	@if [ -z "$${PORTAL_BASE_URL:-}" ] && ! grep -qs '^PORTAL_BASE_URL=' .env; then \
+		export PORTAL_BASE_URL=http://$(HOST):$(PORT); fi; \
+	echo "Serving http://$(HOST):$(PORT)/ (links in e-mails: $${PORTAL_BASE_URL:-from .env})"; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 superuser: migrate
 	$(MANAGE) createsuperuser
 
+# Tiers (pyproject.toml's markers): `make test` runs the fast tier, which needs no system package
+# beyond Python; `make test-all` adds the browser, tools and fuzz tiers and installs Chromium, curl and
+# R when it can. The fault drills need PostgreSQL and run in `make reliability`.
 test: $(INSTALLED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+test-all: $(INSTALLED)
+	@$(call need,test -x /usr/bin/chromium,chromium)
+	@$(call need,command -v curl,curl)
+	@$(call need,Rscript -e "library(jsonlite)",r-base-core r-cran-jsonlite)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not drill"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -70,7 +107,7 @@ fmt: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-screenshots: seed
+screenshots: seed $(INSTALLED)
 	$(BIN)/python docs/screenshots/take.py
 
 # Translation catalogs (locale/): `make messages` after changing interface text, then translate the
@@ -108,7 +145,7 @@ PRODUCTION_ENV := DJANGO_SETTINGS_MODULE=insop_portal.settings.production HTTPS=
 
 bench: bench-import bench-api bench-datasette bench-load
 
-bench-import: migrate
+bench-import: migrate $(INSTALLED)
 	$(MANAGE) load_reference_data -v0
 	$(BIN)/python bench/import_bench.py --rows $(BENCH_ROWS) --rounds $(BENCH_ROUNDS)
 

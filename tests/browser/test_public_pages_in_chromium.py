@@ -12,6 +12,8 @@ import pytest
 
 from tests.browser.conftest import AXE
 
+pytestmark = pytest.mark.browser
+
 
 def test_the_map_renders_and_a_click_on_a_country_opens_its_page(page):
     page.goto("/")

@@ -5,6 +5,8 @@ import pytest
 
 from tests.factories import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.browser
+
 
 def violations_while_visiting(page, path: str) -> list[str]:
     seen = []

@@ -9,7 +9,7 @@ import pytest
 from reference.models import Country
 from tests.factories import PASSWORD, focal_point
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page, username):

@@ -1,12 +1,15 @@
 """The curl, pandas and R examples of docs/api.md, run as written against a running portal.
 
-R needs `Rscript` with the jsonlite package (Debian: r-base-core r-cran-jsonlite; CI installs them).
+The curl and R examples are in the `tools` tier (`make test-all`, which installs curl, r-base-core and
+r-cran-jsonlite when it can); the pandas one needs nothing beyond the Python dependencies.
 """
 
 import re
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 DOCUMENTED_SITE = "http://127.0.0.1:8000"
@@ -23,6 +26,7 @@ def against(server, code: str) -> str:
     return code.replace(DOCUMENTED_SITE, server.url)
 
 
+@pytest.mark.tools
 def test_the_curl_examples_work(portal_server, tmp_path):
     [block] = examples("sh")
     for command in block.strip().splitlines():
@@ -45,6 +49,7 @@ def test_the_pandas_example_works(portal_server):
     assert len(namespace["everything"]) == 616 and namespace["everything"]["value"].dtype == object
 
 
+@pytest.mark.tools
 def test_the_r_example_works(portal_server, tmp_path):
     rscript = shutil.which("Rscript")
     assert rscript, "Rscript is needed to check the R example: apt-get install r-base-core r-cran-jsonlite"

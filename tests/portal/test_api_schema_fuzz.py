@@ -25,6 +25,7 @@ from schemathesis.checks import (
 from core.locking import record_etag
 from thresholds.models import LegalInstrument, ThresholdValue
 
+pytestmark = pytest.mark.fuzz
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 CHECKS = [
