@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.history import record_history
 from core.roles import may_publish_sops
 from sops.models import Engagement, Laboratory, SopVersion, TrainingEvent
 
@@ -26,7 +27,7 @@ def sop_version_publish(*, version: SopVersion, user) -> SopVersion:
         status=SopVersion.Status.SUPERSEDED
     )
     version.status, version.published_at = SopVersion.Status.PUBLISHED, timezone.now()
-    version._history_user = user
+    record_history(version, user=user)
     version.save(update_fields=["status", "published_at"])
     return version
 
@@ -47,7 +48,7 @@ def sop_version_save(*, version: SopVersion, user) -> SopVersion:
     elif version.status != SopVersion.Status.DRAFT:
         raise ValidationError(f"A new version starts as a draft, not {version.status}; publish it afterwards.")
     version.full_clean(exclude=["file"])  # the document was checked when it was uploaded (the form's field)
-    version._history_user = user
+    record_history(version, user=user)
     version.save()
     return version
 

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from core.history import record_history
 from core.locking import check_version
 from core.roles import REVIEW_PERMISSION, is_curator
 from sops.services import laboratories_from_survey
@@ -114,7 +115,7 @@ def response_start(*, edition: SurveyEdition, country, user) -> SurveyResponse:
             default_user=user,
             default_change_reason="pre-filled from the database",
         )
-    response._change_reason = "started, pre-filled from the database"
+    record_history(response, user=user, reason="started, pre-filled from the database")
     return response
 
 
@@ -132,8 +133,7 @@ def _save(response: SurveyResponse, *, user, expected_version: int, reason: str)
     check_version(model=SurveyResponse, pk=response.pk, expected_version=expected_version)
     response.version = expected_version + 1
     response.updated_by = user
-    response._history_user = user
-    response._change_reason = reason
+    record_history(response, user=user, reason=reason)
     response.save()
 
 

@@ -15,10 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.history import record_history
+from core.roles import sees_value_drafts
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.text import match_key
 
@@ -149,6 +152,51 @@ class ImportBatch(models.Model):
         return f"import batch #{self.pk} ({self.file_name})"
 
 
+class LegalInstrumentQuerySet(models.QuerySet):
+    """Which instruments: the pages, the API and the survey start from these (see ThresholdValueQuerySet)."""
+
+    def public(self):
+        """Not withdrawn, and with a public value: a draft import creates its instruments at once; they are
+        public with their first published value. An EXISTS probe per instrument, not a count."""
+        published = ThresholdValue.objects.filter(instrument=models.OuterRef("pk"), status=ThresholdValue.Status.PUBLISHED)
+        return self.filter(models.Exists(published), withdrawn=False)  # what ThresholdValueQuerySet.public() asks
+
+    def visible_to(self, user):
+        """Everything for those who see unpublished values (core.roles.sees_value_drafts), else public()."""
+        return self if sees_value_drafts(user) else self.public()
+
+    def current(self):
+        """Still in force, or being drafted: neither superseded nor repealed."""
+        return self.exclude(status__in=LegalInstrument.NOT_CURRENT)
+
+    def of_country(self, country):
+        """The country's own instruments (a supranational body, such as the EU, is a country of its own)."""
+        return self.filter(country=country)
+
+
+class ThresholdValueQuerySet(models.QuerySet):
+    """Which values: every page, the API, the survey's pre-fill and review and the indicators start
+    from these, so "published", "current" and "the country's" are written once."""
+
+    def public(self):
+        """What anyone may read: published values of instruments that were not withdrawn (a withdrawn
+        instrument's values are withdrawn with it; this keeps them out even if one is published again
+        by mistake)."""
+        return self.filter(status=ThresholdValue.Status.PUBLISHED, instrument__withdrawn=False)
+
+    def visible_to(self, user):
+        """Drafts and withdrawn values too for those who see them (core.roles.sees_value_drafts), else public()."""
+        return self if sees_value_drafts(user) else self.public()
+
+    def current(self):
+        """Values of instruments still in force or being drafted (LegalInstrumentQuerySet.current)."""
+        return self.exclude(instrument__status__in=LegalInstrument.NOT_CURRENT)
+
+    def of_country(self, country):
+        """The values of the country's own instruments."""
+        return self.filter(instrument__country=country)
+
+
 class LegalInstrument(models.Model):
     """A law, regulation, standard, guideline or policy that sets threshold values."""
 
@@ -168,6 +216,9 @@ class LegalInstrument(models.Model):
         DRAFT = "draft", _("Draft")
         SUPERSEDED = "superseded", _("Superseded")
         REPEALED = "repealed", _("Repealed")
+
+    # An instrument no longer in force: its values are history, not what its country holds today.
+    NOT_CURRENT = (Status.SUPERSEDED, Status.REPEALED)
 
     country = models.ForeignKey(
         Country,
@@ -239,6 +290,7 @@ class LegalInstrument(models.Model):
         editable=False,
     )
 
+    objects = LegalInstrumentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     # What describes an instrument, as curators, the seed and the API set it.
@@ -282,6 +334,13 @@ class LegalInstrument(models.Model):
     def __str__(self) -> str:
         label = self.short_name or self.title
         return f"{self.country.iso3}: {label[:120]}" + (f" ({self.year})" if self.year else "")
+
+    def withdraw(self, *, by, reason: str = "withdrawn with its values") -> None:
+        """Take the instrument out of the public database (its values follow: see
+        thresholds.services.instrument_withdraw). Saves nothing: a service saves it, after
+        check_may_change_publication, so nobody withdraws without the permission to publish."""
+        self.withdrawn, self.updated_by = True, by
+        record_history(self, user=by, reason=reason)
 
     def clean(self):
         # A withdrawn instrument is out of the public database: nothing may point the public to it. One
@@ -512,6 +571,8 @@ class ThresholdValue(models.Model):
         db_index=False,  # shown, never searched: an index would only slow down imports
     )
 
+    objects = ThresholdValueQuerySet.as_manager()
+
     # History is read per value (by id) and by date; indexes on its other columns would only slow
     # down every write.
     history = HistoricalRecords(
@@ -612,6 +673,26 @@ class ThresholdValue(models.Model):
             if problem:
                 raise ValidationError({"value_text": f"{self.value_text} {self.unit_label} {problem}"})
         self.refresh_derived_fields()
+
+    # Small state changes. Each says who made it and why (core.history.record_history) and saves
+    # nothing: the services in thresholds/services.py save, after check_may_change_publication (these
+    # fields are PUBLICATION_FIELDS), so no path publishes, withdraws or verifies without the permission.
+
+    def publish(self, *, by, reason: str = "") -> None:
+        self.set_status(self.Status.PUBLISHED, by=by, reason=reason)
+
+    def withdraw(self, *, by, reason: str = "") -> None:
+        self.set_status(self.Status.WITHDRAWN, by=by, reason=reason)
+
+    def set_status(self, status: str, *, by, reason: str = "") -> None:
+        self.status, self.updated_by = status, by
+        record_history(self, user=by, reason=reason or f"set {status}")
+
+    def mark_verified(self, *, by, at=None, reason: str = "verified against the official text") -> None:
+        """Record that `by` checked the value against the official text."""
+        self.verification = self.Verification.VERIFIED
+        self.verified_by, self.verified_at, self.updated_by = by, at or timezone.now(), by
+        record_history(self, user=by, reason=reason)
 
     def refresh_derived_fields(self) -> None:
         """Recompute what follows from other fields: the number, mg/kg and the conditions key.

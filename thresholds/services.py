@@ -14,6 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.history import record_history
 from core.locking import check_version
 from core.roles import may_publish
 from reference.models import Country, LandUseClass, Tier, Unit
@@ -30,6 +31,10 @@ class ImportRejected(Exception):
     def __init__(self, plan: ImportPlan):
         self.plan = plan
         super().__init__(f"{plan.file_name}: {len(plan.problems)} problem(s); nothing was imported.")
+
+
+class ImportNeedsPublishPermission(ImportRejected):
+    """Rows would publish, withdraw or un-publish values and the user may not publish; nothing was written."""
 
 
 class ImportOutdated(ImportRejected):
@@ -68,6 +73,22 @@ def threshold_import(
     plan = plan_import(
         file_name=file_name, content=content, progress=(lambda count: progress("checked", count)) if progress else None
     )
+    return import_plan_commit(plan=plan, user=user, dry_run=dry_run, progress=progress, previewed=previewed)
+
+
+def import_plan_commit(
+    *,
+    plan: ImportPlan,
+    user=None,
+    dry_run: bool = False,
+    progress=None,
+    previewed: dict | None = None,
+    from_survey=None,
+) -> ImportResult:
+    """Commit a checked plan as one import batch, all or nothing: a spreadsheet's (threshold_import) or
+    a survey response's ticked values (plan_records; surveys.services.response_accept). `from_survey` is
+    the response the values come from: set on every value the batch creates or changes and on every
+    instrument it creates, and rolled back with the batch like the rest. No batch when nothing changes."""
     if not plan.ok:
         raise ImportRejected(plan)
     _check_import_may_publish(plan, user)
@@ -79,7 +100,7 @@ def threshold_import(
     import_batches_recover()
     batch = _start(plan, user=user)
     try:
-        _commit(plan, batch=batch, user=user, progress=progress, previewed=previewed)
+        _commit(plan, batch=batch, user=user, progress=progress, previewed=previewed, from_survey=from_survey)
     except BaseException as exc:  # KeyboardInterrupt and SystemExit too: the batch must not stay "running"
         _mark_failed(batch, reason=f"{type(exc).__name__}: {exc}".strip())
         raise
@@ -108,7 +129,7 @@ def _check_import_may_publish(plan: ImportPlan, user) -> None:
                 )
             )
     if plan.problems:
-        raise ImportRejected(plan)
+        raise ImportNeedsPublishPermission(plan)
 
 
 # Advisory locks (PostgreSQL) held by a running import's connection for as long as it lives: a
@@ -195,15 +216,15 @@ def _importer_gone(pk: int, created_at: datetime) -> bool:
 
 
 @transaction.atomic
-def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: dict | None) -> None:
+def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: dict | None, from_survey=None) -> None:
     reason = batch.change_reason
     locked_instruments, existing = _lock_planned(plan, previewed=previewed)
 
     instrument_ids: dict[tuple, int] = {}
     for key, planned in plan.instruments.items():
         if planned.action == "create":
-            instrument = planned.build(import_batch=batch, created_by=user, updated_by=user)
-            instrument._change_reason = reason
+            instrument = planned.build(import_batch=batch, created_by=user, updated_by=user, from_survey=from_survey)
+            record_history(instrument, user=user, reason=reason)
             instrument.save()
         else:
             instrument = locked_instruments.get(planned.existing_id) or LegalInstrument.objects.get(
@@ -216,7 +237,7 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
                         setattr(instrument, name, given)
                 instrument.import_batch, instrument.updated_by = batch, user
                 instrument.version += 1
-                instrument._change_reason = reason
+                record_history(instrument, user=user, reason=reason)
                 instrument.save()
         instrument_ids[key] = instrument.id
 
@@ -225,7 +246,15 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
     to_create, to_update = [], []
     if connection.vendor == "postgresql":
         new_rows = [row for row in plan.rows if row.action == "create"]
-        _copy_new_values(new_rows, instrument_ids=instrument_ids, units=units, batch=batch, user=user, reason=reason)
+        _copy_new_values(
+            new_rows,
+            instrument_ids=instrument_ids,
+            units=units,
+            batch=batch,
+            user=user,
+            reason=reason,
+            from_survey=from_survey,
+        )
         if progress and new_rows:
             progress("written", len(new_rows))
     for row in plan.rows:
@@ -246,12 +275,12 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
         value.unit = units[row.fields["unit_id"]]
         value.refresh_derived_fields()
         value.import_batch, value.updated_by = batch, user
+        value.from_survey = from_survey or value.from_survey
+        record_history(value, user=user, reason=reason)
         (to_create if row.action == "create" else to_update).append(value)
 
     if to_create:
-        bulk_create_with_history(
-            to_create, ThresholdValue, batch_size=2000, default_user=user, default_change_reason=reason
-        )
+        bulk_create_with_history(to_create, ThresholdValue, batch_size=2000)
         if progress:
             progress("written", len(to_create))
     if to_update:
@@ -265,18 +294,48 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
                 "value_mg_kg",
                 "conditions_key",
                 "import_batch",
+                "from_survey",
                 "updated_by",
                 "version",
                 "updated_at",
             ],
             batch_size=2000,
-            default_user=user,
-            default_change_reason=reason,
         )
         if progress:
             progress("written", len(to_update))
     batch.status, batch.finished_at = ImportBatch.Status.COMMITTED, timezone.now()
     batch.save(update_fields=["status", "finished_at"])
+
+
+def import_plan_value_ids(plan: ImportPlan, batch: ImportBatch | None) -> dict[int, int]:
+    """{row number: id of the stored value} for every row of a committed plan: the value it created,
+    updated or found unchanged. Two queries, however many rows."""
+    found = {row.row: row.existing_id for row in plan.rows if row.existing_id}
+    created = [row for row in plan.rows if row.action == "create"]
+    if not created or batch is None:
+        return found
+    instrument_ids = {key: item.existing_id for key, item in plan.instruments.items() if item.existing_id}
+    for pk, country_id, jurisdiction, title in LegalInstrument.objects.filter(import_batch=batch).values_list(
+        "pk", "country_id", "jurisdiction", "title"
+    ):
+        instrument_ids.setdefault((country_id, jurisdiction, title), pk)
+    identity = ("instrument_id", "pollutant_id", "land_use_label", "tier_label", "conditions_key")
+    stored = {
+        tuple(item[1:]): item[0]
+        for item in ThresholdValue.objects.filter(import_batch=batch).values_list("pk", *identity)
+    }
+    for row in created:
+        fields = row.fields
+        found[row.row] = stored[
+            (
+                instrument_ids[row.instrument],
+                fields["pollutant_id"],
+                fields["land_use_label"],
+                fields["tier_label"],
+                fields["conditions_key"],
+            )
+        ]
+    return found
 
 
 def import_preview_seen(plan: ImportPlan) -> dict[str, list]:
@@ -411,7 +470,9 @@ def _copy_text(item) -> str:
     return str(item)
 
 
-def _copy_new_values(rows: list, *, instrument_ids: dict, units: dict, batch: ImportBatch, user, reason: str) -> None:
+def _copy_new_values(
+    rows: list, *, instrument_ids: dict, units: dict, batch: ImportBatch, user, reason: str, from_survey=None
+) -> None:
     """Insert the new values of an import with PostgreSQL COPY, then their "created" history records.
 
     The same rows bulk_create_with_history would write, built straight from the checked fields
@@ -427,6 +488,7 @@ def _copy_new_values(rows: list, *, instrument_ids: dict, units: dict, batch: Im
     defaults.update(
         created_at=now, updated_at=now, created_by_id=user_id, updated_by_id=user_id, import_batch_id=batch.pk
     )
+    defaults["from_survey_id"] = from_survey.pk if from_survey else None
     columns = [field.attname for field in fields]
     copied = ["pollutant_id", "conditions_key", *VALUE_FIELDS, *CREATE_ONLY_FIELDS]
     # Columns whose text is the same on every row are rendered once.
@@ -492,7 +554,7 @@ def import_batch_rollback(*, batch: ImportBatch, user) -> dict[str, int]:
         previous = (
             value_history.filter(id=value.id).exclude(history_change_reason=reason).order_by("-history_date").first()
         )
-        value._change_reason = undo_reason
+        record_history(value, user=user, reason=undo_reason)
         if previous is None:
             value.delete()
             counts["deleted"] += 1
@@ -507,7 +569,7 @@ def import_batch_rollback(*, batch: ImportBatch, user) -> dict[str, int]:
             .order_by("-history_date")
             .first()
         )
-        instrument._change_reason = undo_reason
+        record_history(instrument, user=user, reason=undo_reason)
         if previous is None:
             if not instrument.values.exists():
                 instrument.delete()
@@ -574,9 +636,7 @@ def record_save(*, instance, user, expected_version: int | None = None, reason: 
     else:
         instance.created_by = user
     instance.updated_by = user
-    instance._history_user = user
-    if reason:
-        instance._change_reason = reason
+    record_history(instance, user=user, reason=reason)
     instance.save()
 
 
@@ -611,14 +671,9 @@ def thresholds_set_status(*, values, status: str, user) -> int:
     now = timezone.now()
     changed = list(_locked(values).exclude(status=status))
     for value in changed:
-        value.status, value.updated_by, value.version, value.updated_at = status, user, value.version + 1, now
-    bulk_update_with_history(
-        changed,
-        ThresholdValue,
-        ["status", "updated_by", "version", "updated_at"],
-        default_user=user,
-        default_change_reason=f"set {status}",
-    )
+        value.set_status(status, by=user)
+        value.version, value.updated_at = value.version + 1, now
+    bulk_update_with_history(changed, ThresholdValue, ["status", "updated_by", "version", "updated_at"])
     return len(changed)
 
 
@@ -630,15 +685,10 @@ def thresholds_mark_verified(*, values, user) -> int:
     now = timezone.now()
     changed = list(_locked(values).exclude(verification=ThresholdValue.Verification.VERIFIED))
     for value in changed:
-        value.verification = ThresholdValue.Verification.VERIFIED
-        value.verified_by, value.verified_at, value.updated_by, value.updated_at = user, now, user, now
-        value.version += 1
+        value.mark_verified(by=user, at=now)
+        value.version, value.updated_at = value.version + 1, now
     bulk_update_with_history(
-        changed,
-        ThresholdValue,
-        ["verification", "verified_by", "verified_at", "updated_by", "version", "updated_at"],
-        default_user=user,
-        default_change_reason="verified against the official text",
+        changed, ThresholdValue, ["verification", "verified_by", "verified_at", "updated_by", "version", "updated_at"]
     )
     return len(changed)
 
@@ -665,14 +715,14 @@ def instruments_load(*, entries: list[dict], user=None) -> int:
                 if entry.get(name) not in (None, ""):
                     setattr(instrument, name, entry[name])
             instrument.full_clean()
-            instrument._change_reason = "seed data"
+            record_history(instrument, user=user, reason="seed data")
             instrument.save()
         by_title[entry["title"]] = instrument
     for entry in entries:
         successor = by_title[entry["title"]]
         if entry.get("supersedes") and successor.supersedes_id is None:
             successor.supersedes = by_title[entry["supersedes"]]
-            successor._change_reason = "seed data"
+            record_history(successor, user=user, reason="seed data")
             successor.save(update_fields=["supersedes"])
     return created
 
@@ -779,7 +829,7 @@ def threshold_update(
 @transaction.atomic
 def threshold_withdraw(*, value: ThresholdValue, user, expected_version: int) -> ThresholdValue:
     _check_may_publish(user)
-    value.status = ThresholdValue.Status.WITHDRAWN
+    value.withdraw(by=user)
     record_save(instance=value, user=user, expected_version=expected_version, reason="withdrawn through the API")
     return value
 
@@ -795,7 +845,7 @@ def instrument_withdraw(*, instrument: LegalInstrument, user, expected_version: 
             LegalInstrument.objects.select_for_update().values_list("version", flat=True).get(pk=instrument.pk)
         )
         instrument.refresh_from_db()
-    instrument.withdrawn = True
+    instrument.withdraw(by=user)
     record_save(instance=instrument, user=user, expected_version=expected_version, reason="withdrawn with its values")
     thresholds_set_status(values=instrument.values.all(), status=ThresholdValue.Status.WITHDRAWN, user=user)
     return instrument

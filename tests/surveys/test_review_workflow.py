@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.history import record_history
 from core.locking import ConcurrentEdit
 from reference.models import Country, LandUseClass, Tier
 from surveys.models import ResponseInstrument, ResponseValue, ReviewComment, SurveyResponse
@@ -234,7 +235,7 @@ def test_every_row_of_a_response_keeps_its_history(edition, german_focal_point):
     value = ResponseValue.objects.filter(instrument__response=response).first()
     assert value.history.get().history_change_reason == "pre-filled from the database"
     value.notes = "checked against the gazette"
-    value._history_user = german_focal_point
+    record_history(value, user=german_focal_point)
     value.save()
     latest = value.history.first()
     assert latest.notes == "checked against the gazette" and latest.history_user == german_focal_point
