@@ -13,10 +13,18 @@ PUBLISH_PERMISSION = "thresholds.publish_thresholdvalue"
 SOP_PUBLISH_PERMISSION = "sops.publish_sopversion"
 # Curators review survey responses: the Curators group holds this permission (surveys migration 0002).
 REVIEW_PERMISSION = "surveys.change_surveyresponse"
+# Reading unpublished threshold values and instruments.
+VIEW_VALUES_PERMISSION = "thresholds.view_thresholdvalue"
 
 
 def is_curator(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
+
+
+def sees_value_drafts(user) -> bool:
+    """Whether `user` reads unpublished threshold data too (drafts, withdrawn values and instruments):
+    curators, who may view values in the admin. Everyone else reads what is public."""
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_VALUES_PERMISSION))
 
 
 def may_publish(user) -> bool:
