@@ -101,8 +101,8 @@ class Sop(models.Model):
 
 
 def validate_sop_document(upload) -> None:
-    """A PDF or a DOCX, by its content and not its name, under SURVEY_UPLOAD_MAX_BYTES."""
-    check_size(upload, limit=settings.SURVEY_UPLOAD_MAX_BYTES)
+    """A PDF or a DOCX, by its content and not its name, under SOP_DOCUMENT_MAX_BYTES."""
+    check_size(upload, limit=settings.SOP_DOCUMENT_MAX_BYTES)
     name = upload.name.lower()
     if (name.endswith(".pdf") and is_pdf(upload)) or (name.endswith(".docx") and is_docx(upload)):
         return

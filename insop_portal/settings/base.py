@@ -290,10 +290,12 @@ REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=10 * 1024 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # The survey's uploads: legal texts (PDF) and filled value templates.
 SURVEY_UPLOAD_MAX_BYTES = env.int("SURVEY_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# SOP documents (PDF or DOCX) uploaded by curators.
+SOP_DOCUMENT_MAX_BYTES = env.int("SOP_DOCUMENT_MAX_BYTES", default=50 * 1024 * 1024)
 # Addresses that take a file, and its limit (core/request_body.py; the longest prefix wins).
 REQUEST_BODY_UPLOAD_LIMITS = {
     "/admin/thresholds/thresholdvalue/import/": THRESHOLD_IMPORT_MAX_BYTES,
-    "/admin/sops/": SURVEY_UPLOAD_MAX_BYTES,
+    "/admin/sops/": SOP_DOCUMENT_MAX_BYTES,
     "/survey/responses/": SURVEY_UPLOAD_MAX_BYTES,
 }
 

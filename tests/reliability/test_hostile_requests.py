@@ -152,7 +152,8 @@ def test_the_default_upload_limits_follow_the_uploads_own_settings():
 
     limits = settings.REQUEST_BODY_UPLOAD_LIMITS
     assert limits["/admin/thresholds/thresholdvalue/import/"] == settings.THRESHOLD_IMPORT_MAX_BYTES
-    assert limits["/survey/responses/"] == limits["/admin/sops/"] == settings.SURVEY_UPLOAD_MAX_BYTES
+    assert limits["/survey/responses/"] == settings.SURVEY_UPLOAD_MAX_BYTES
+    assert limits["/admin/sops/"] == settings.SOP_DOCUMENT_MAX_BYTES
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == settings.REQUEST_BODY_MAX_BYTES
     middleware = settings.MIDDLEWARE
     assert middleware.index("core.request_body.RequestBodyLimitMiddleware") == 1

@@ -96,7 +96,7 @@ def test_a_real_docx_passes_and_an_oversized_file_is_refused(settings):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
     validate_sop_document(SimpleUploadedFile("sop.docx", buffer.getvalue()))
-    settings.SURVEY_UPLOAD_MAX_BYTES = 10
+    settings.SOP_DOCUMENT_MAX_BYTES = 10
     with pytest.raises(ValidationError, match="the limit is"):
         validate_sop_document(SimpleUploadedFile("sop.pdf", b"%PDF-1.7 and more than ten bytes"))
 
