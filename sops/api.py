@@ -5,7 +5,7 @@ from rest_framework import viewsets
 
 from core.ids import ID_PATTERN
 from sops.models import Engagement, Laboratory
-from sops.selectors import sop_versions_released, sops_released
+from sops.selectors import sop_versions_visible_to, sops_visible_to
 from sops.serializers import LaboratorySerializer, LaboratoryWithContactsSerializer, SopSerializer
 
 
@@ -15,11 +15,11 @@ class SopViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["analyte_group", "technique", "extraction__code", "pollutants__slug"]
 
     def get_queryset(self):
-        # The API publishes released versions only, to everyone (curators see drafts in the admin), so an
-        # SOP with drafts only is not in it yet.
-        versions = sop_versions_released().order_by("-date")
+        # What the SOP pages show the same reader (sops.selectors): released versions, and drafts and
+        # versions under review for curators; an SOP with drafts only is not public yet.
+        versions = sop_versions_visible_to(self.request.user).order_by("-date")
         return (
-            sops_released()
+            sops_visible_to(self.request.user)
             .select_related("extraction")
             .prefetch_related(
                 "pollutants",

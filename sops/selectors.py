@@ -1,8 +1,12 @@
-"""Reads of SOPs: which versions a user may see, what the published SOPs measure."""
+"""Reads of SOPs: which versions a user may see (the pages and the API alike), what the released SOPs
+measure and so how to measure a threshold value."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 
 from sops.models import Sop, SopVersion
 
@@ -41,12 +45,10 @@ def version_statuses_visible_to(user) -> list[tuple[str, str]]:
 
 
 def measuring_sops() -> tuple[dict[int, str], set[int]]:
-    """What the SOPs with a published version measure: (extraction method id -> an SOP's code,
-    ids of the pollutants some SOP covers). Read once per page or value; the API's lists keep it
-    under the data's last change (thresholds.selectors.list_lookups)."""
-    from sops.models import Sop
-
-    published = Sop.objects.filter(versions__status="published")
+    """What the released SOPs measure: (extraction method id -> an SOP's code, ids of the pollutants
+    some SOP covers). Read once per page or value; the API's lists keep it under the data's last
+    change (thresholds.selectors.list_lookups). how_to_measure reads it."""
+    published = sops_released()
     by_extraction: dict[int, str] = {}
     for extraction_id, code in (
         published.filter(extraction__isnull=False).order_by("code").values_list("extraction_id", "code")
@@ -54,3 +56,38 @@ def measuring_sops() -> tuple[dict[int, str], set[int]]:
         by_extraction.setdefault(extraction_id, code)
     pollutants = set(published.values_list("pollutants", flat=True)) - {None}
     return by_extraction, pollutants
+
+
+@dataclass(frozen=True)
+class HowToMeasure:
+    """Where to find how to measure a value: the SOP that follows its extraction method (`sop_code`),
+    else the SOPs covering its pollutant (`pollutant_slug`)."""
+
+    sop_code: str | None = None
+    pollutant_slug: str | None = None
+
+    @property
+    def page_path(self) -> str:
+        if self.sop_code:
+            return reverse("sop-detail", args=[self.sop_code])
+        return f"{reverse('sop-list')}?pollutant={self.pollutant_slug}"
+
+    @property
+    def api_path(self) -> str:
+        if self.sop_code:
+            return f"/api/v1/sops/{self.sop_code}/"
+        return f"/api/v1/sops/?pollutants__slug={self.pollutant_slug}"
+
+
+def how_to_measure(
+    *, extraction_id: int | None, pollutant_id: int, pollutant_slug: str, measuring=None
+) -> HowToMeasure | None:
+    """The one rule for a value's pages and API: the released SOP for its extraction method, else the
+    released SOPs covering its pollutant, else None. `measuring` is measuring_sops(), read once for a
+    page or a list (read here when not given)."""
+    by_extraction, pollutants = measuring if measuring is not None else measuring_sops()
+    if code := by_extraction.get(extraction_id):
+        return HowToMeasure(sop_code=code)
+    if pollutant_id in pollutants:
+        return HowToMeasure(pollutant_slug=pollutant_slug)
+    return None

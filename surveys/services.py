@@ -31,7 +31,8 @@ from surveys.models import (
     SurveyResponse,
 )
 from surveys.validation import response_values_checked, value_record
-from thresholds.models import FREE_TEXT_LIMIT, LegalInstrument, ThresholdValue
+from thresholds.models import FREE_TEXT_LIMIT, ThresholdValue
+from thresholds.selectors import instruments_held_by, values_held_by
 from thresholds.services import threshold_create, threshold_update
 
 # Qualifiers written in front of the number in the survey's value field ("<0.1"); range bounds stay
@@ -62,13 +63,9 @@ def response_start(*, edition: SurveyEdition, country, user) -> SurveyResponse:
     )
     if not created:
         return response
-    instruments = (
-        LegalInstrument.objects.filter(country=country, withdrawn=False, is_synthetic=False)
-        .exclude(status=LegalInstrument.Status.REPEALED)
-        .order_by("-year", "title")
-    )
+    instruments = instruments_held_by(country).order_by("-year", "title")
     values = (
-        ThresholdValue.objects.filter(instrument__in=instruments, status=ThresholdValue.Status.PUBLISHED)
+        values_held_by(country)
         .select_related("land_use", "tier", "extraction")
         .order_by("instrument_id", "pollutant__name", "land_use__sort_order", "tier__sort_order", "id")
     )
@@ -265,11 +262,8 @@ def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
         if line.value.pk in existing_ids:
             line.existing = stored[existing_ids[line.value.pk]]
     dropped = (
-        ThresholdValue.objects.filter(
-            instrument__country=response.country, status=ThresholdValue.Status.PUBLISHED, instrument__withdrawn=False
-        )
+        values_held_by(response.country)
         .exclude(pk__in=existing_ids.values())
-        .exclude(instrument__status=LegalInstrument.Status.REPEALED)
         .select_related("instrument", "pollutant", "land_use", "tier")
         .order_by("instrument__title", "pollutant__name", "id")
     )

@@ -158,8 +158,11 @@ class LegalInstrumentQuerySet(models.QuerySet):
     def public(self):
         """Not withdrawn, and with a public value: a draft import creates its instruments at once; they are
         public with their first published value. An EXISTS probe per instrument, not a count."""
-        published = ThresholdValue.objects.filter(instrument=models.OuterRef("pk"), status=ThresholdValue.Status.PUBLISHED)
-        return self.filter(models.Exists(published), withdrawn=False)  # what ThresholdValueQuerySet.public() asks
+        # What ThresholdValueQuerySet.public() asks, the instrument's withdrawal checked once, out here.
+        published = ThresholdValue.objects.filter(
+            instrument=models.OuterRef("pk"), status=ThresholdValue.Status.PUBLISHED
+        )
+        return self.filter(models.Exists(published), withdrawn=False)
 
     def visible_to(self, user):
         """Everything for those who see unpublished values (core.roles.sees_value_drafts), else public()."""

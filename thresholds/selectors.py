@@ -9,9 +9,10 @@ from operator import or_
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.conditional import last_changed
+from core.roles import sees_value_drafts as user_sees_drafts  # the pages ask it too
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, PollutantSynonym, Tier
 from sops.models import Sop, SopVersion
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -63,38 +64,35 @@ def data_changes_seen_by(user) -> tuple:
 CHANGE_STAMP_SECONDS = 300
 
 
-def user_sees_drafts(user) -> bool:
-    """Curators (anyone who may view values in the admin) see drafts and withdrawn values too."""
-    return bool(user and user.is_authenticated and user.has_perm("thresholds.view_thresholdvalue"))
-
-
 def thresholds_visible_to(user) -> QuerySet[ThresholdValue]:
-    """The values a user may read, with everything their representation needs in one query."""
-    values = ThresholdValue.objects.select_related(
+    """The values a user may read (ThresholdValueQuerySet.visible_to), with everything their
+    representation needs in one query."""
+    return ThresholdValue.objects.visible_to(user).select_related(
         "instrument__country", "pollutant", "land_use", "tier", "extraction", "from_survey__edition"
     )
-    if not user_sees_drafts(user):
-        # A withdrawn instrument's values are withdrawn with it; the second condition keeps them out
-        # even if one is published again by mistake.
-        values = values.filter(status=ThresholdValue.Status.PUBLISHED, instrument__withdrawn=False)
-    return values
 
 
 def instruments_readable_by(user) -> QuerySet[LegalInstrument]:
-    """The instruments `user` may know of, title included. For the public: not withdrawn, and with a
-    published value (a draft import creates its instruments at once; they are public with their first
-    published value). An EXISTS probe per instrument on the values' (instrument, ...) index, not a count."""
-    instruments = LegalInstrument.objects.all()
-    if user_sees_drafts(user):
-        return instruments
-    published = ThresholdValue.objects.filter(instrument=OuterRef("pk"), status=ThresholdValue.Status.PUBLISHED)
-    return instruments.filter(Exists(published), withdrawn=False)
+    """The instruments `user` may know of, title included (LegalInstrumentQuerySet.visible_to)."""
+    return LegalInstrument.objects.visible_to(user)
+
+
+def values_held_by(country: Country) -> QuerySet[ThresholdValue]:
+    """What the database says `country` holds today: its public values of instruments still in force
+    or being drafted, benchmark data left out. The survey pre-fills a response with these and its
+    review lists those a response no longer reports."""
+    return ThresholdValue.objects.public().current().of_country(country).exclude(instrument__is_synthetic=True)
+
+
+def instruments_held_by(country: Country) -> QuerySet[LegalInstrument]:
+    """The instruments of values_held_by(country), by construction the same ones."""
+    return LegalInstrument.objects.filter(id__in=values_held_by(country).values("instrument_id"))
 
 
 def instruments_visible_to(user) -> QuerySet[LegalInstrument]:
     """Instruments a user may read, each with how many of its values they may read, and what it
     supersedes only when they may read that too (else None)."""
-    visible = Q() if user_sees_drafts(user) else Q(values__status=ThresholdValue.Status.PUBLISHED)
+    visible = Q() if user_sees_drafts(user) else Q(values__status=_PUBLISHED)  # the instruments are public()
     return (
         instruments_readable_by(user)
         .select_related("country")
@@ -307,7 +305,7 @@ def recent_values(user, *, limit: int = 8) -> QuerySet[ThresholdValue]:
 
 def country_values(country: Country, user) -> QuerySet[ThresholdValue]:
     """A country's values with everything its page shows, in one query."""
-    return thresholds_visible_to(user).filter(instrument__country=country).select_related("unit")
+    return thresholds_visible_to(user).of_country(country).select_related("unit")
 
 
 def instruments_with_lineage(user) -> QuerySet[LegalInstrument]:
@@ -317,7 +315,7 @@ def instruments_with_lineage(user) -> QuerySet[LegalInstrument]:
 
 
 def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
-    return instruments_with_lineage(user).filter(country=country).order_by("status", "-year", "title")
+    return instruments_with_lineage(user).of_country(country).order_by("status", "-year", "title")
 
 
 def pollutants_matching_text(text: str) -> QuerySet[Pollutant]:

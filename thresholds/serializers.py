@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from reference.models import Country
 from reference.serializers import CountrySerializer
+from sops.selectors import how_to_measure
 from thresholds import api_examples
 from thresholds.importing import DECIMAL_COLUMNS
 from thresholds.models import LegalInstrument, ThresholdValue
@@ -115,19 +116,14 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
         ]
 
     def get_how_to_measure(self, value) -> str | None:
-        """The SOP for the value's extraction method; else the SOPs covering its pollutant; else null."""
-        from sops.selectors import measuring_sops
-
-        by_extraction, pollutants = measuring_sops()
-        code, pollutant_has_sop = by_extraction.get(value.extraction_id), value.pollutant_id in pollutants
-        if code:
-            path = f"/api/v1/sops/{code}/"
-        elif pollutant_has_sop:
-            path = f"/api/v1/sops/?pollutants__slug={value.pollutant.slug}"
-        else:
+        """sops.selectors.how_to_measure, as an API address."""
+        how = how_to_measure(
+            extraction_id=value.extraction_id, pollutant_id=value.pollutant_id, pollutant_slug=value.pollutant.slug
+        )
+        if how is None:
             return None
         request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return request.build_absolute_uri(how.api_path) if request else how.api_path
 
 
 @extend_schema_serializer(examples=[api_examples.INSTRUMENT])
@@ -343,16 +339,15 @@ def threshold_representations(rows, *, request, lookups: dict) -> list[dict]:
     value_link = _link_maker(request, "threshold-detail")
     instrument_link = _link_maker(request, "instrument-detail")
     land_uses, tiers, extractions = lookups["land_use"], lookups["tier"], lookups["extraction"]
-    sop_by_extraction, pollutants_with_sop = lookups["sops"]
-    sops = request.build_absolute_uri("/api/v1/sops/")
+    site = request.build_absolute_uri("/").removesuffix("/")
     represented = []
     for row in rows:
-        if sop_code := sop_by_extraction.get(row["extraction_id"]):
-            how_to_measure = f"{sops}{sop_code}/"
-        elif row["pollutant_id"] in pollutants_with_sop:
-            how_to_measure = f"{sops}?pollutants__slug={row['pollutant__slug']}"
-        else:
-            how_to_measure = None
+        how = how_to_measure(
+            extraction_id=row["extraction_id"],
+            pollutant_id=row["pollutant_id"],
+            pollutant_slug=row["pollutant__slug"],
+            measuring=lookups["sops"],
+        )
         represented.append(
             {
                 "id": row["id"],
@@ -406,7 +401,7 @@ def threshold_representations(rows, *, request, lookups: dict) -> list[dict]:
                     "edition": row["from_survey__edition__year"],
                     "accepted_at": _datetime(row["from_survey__accepted_at"]),
                 },
-                "how_to_measure": how_to_measure,
+                "how_to_measure": None if how is None else site + how.api_path,
                 "status": row["status"],
                 "verification": row["verification"],
                 "updated_at": _datetime(row["updated_at"]),

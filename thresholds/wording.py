@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from sops.selectors import measuring_sops
+from sops.selectors import how_to_measure, measuring_sops
 from thresholds.models import ThresholdValue
 
 
@@ -79,12 +79,15 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
 
 
 def values_in_words(values):
-    """The rows with their conditions in words and how to measure them: the SOP for their extraction
-    method, or else whether SOPs cover their pollutant."""
+    """The rows with their conditions in words and how to measure them (sops.selectors.how_to_measure)."""
     rows = list(values)
-    by_extraction, pollutants = measuring_sops() if rows else ({}, set())
+    measuring = measuring_sops() if rows else ({}, set())
     for row in rows:
         row.words = conditions_in_words(row)
-        row.sop_code = by_extraction.get(row.extraction_id)
-        row.sops_for_pollutant = row.pollutant_id in pollutants
+        row.how_to_measure = how_to_measure(
+            extraction_id=row.extraction_id,
+            pollutant_id=row.pollutant_id,
+            pollutant_slug=row.pollutant.slug,
+            measuring=measuring,
+        )
     return rows
