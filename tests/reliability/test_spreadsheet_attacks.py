@@ -140,8 +140,10 @@ def test_many_parts_macros_and_wrong_contents_are_refused_with_a_reason():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ["billion-laughs.xlsx", "zip-bomb.xlsx", "oversize.csv", "macros.xlsm"])
-def test_the_import_page_refuses_and_keeps_no_file(client, curator, attacks, name):
+def test_the_import_page_refuses_and_keeps_no_file(client, curator, attacks, name, tmp_path, monkeypatch):
     content = attacks[name].read_bytes() if name in attacks else b"country,value\n" + b"DEU,1\n" * 400_000
+    # A temporary folder of this test's own: other processes (the other test worker) use the system one.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     temporary = set(os.listdir(tempfile.gettempdir()))
     kept_before = set(_pending())
     client.force_login(curator)
