@@ -15,47 +15,7 @@ from django.utils import timezone
 
 from core.statement_timeout import statement_timeout_set
 from thresholds.models import ThresholdValue
-from thresholds.record import TEMPLATE_COLUMNS
-
-# Template column -> the query path it is read from.
-SOURCES = {
-    "country": "instrument__country__iso3",
-    "jurisdiction": "instrument__jurisdiction",
-    "instrument": "instrument__title",
-    "instrument_year": "instrument__year",
-    "instrument_status": "instrument__status",
-    "instrument_url": "instrument__url",
-    "pollutant": "pollutant_label",
-    "cas": "pollutant__cas_rn",
-    "land_use": "land_use__code",
-    "land_use_label": "land_use_label",
-    "tier": "tier__code",
-    "tier_label": "tier_label",
-    "value": "value_text",
-    "qualifier": "qualifier",
-    "unit": "unit_label",
-    "ph_min": "ph_min",
-    "ph_max": "ph_max",
-    "texture": "texture",
-    "clay_min": "clay_min",
-    "clay_max": "clay_max",
-    "toc_min": "toc_min",
-    "toc_max": "toc_max",
-    "cec_min": "cec_min",
-    "cec_max": "cec_max",
-    "crop": "crop",
-    "depth": "depth",
-    "extraction": "extraction__code",
-    "condition": "condition_text",
-    "basis": "basis",
-    "value_year": "value_year",
-    "status": "status",
-    "source_url": "source_url",
-    "source_page": "source_page",
-    "source_quote": "source_quote",
-    "notes": "notes",
-}
-assert list(SOURCES) == TEMPLATE_COLUMNS
+from thresholds.record import DERIVED_COLUMNS, SOURCES, TEMPLATE_COLUMNS
 
 
 def export_rows(queryset, *, extra: tuple[str, ...] = (), chunk_size: int = 2000) -> Iterator[list[str]]:
@@ -76,7 +36,7 @@ def _text(item) -> str:
 def export_rows_with_mg_kg(queryset) -> tuple[Iterator[list[str]], list[str]]:
     """The template's columns plus the normalised value, for analysts. The import accepts the extra
     column and recomputes it, so this export re-imports unchanged too."""
-    return export_rows(queryset, extra=("value_mg_kg",)), [*TEMPLATE_COLUMNS, "value_mg_kg"]
+    return export_rows(queryset, extra=tuple(DERIVED_COLUMNS.values())), [*TEMPLATE_COLUMNS, *DERIVED_COLUMNS]
 
 
 def dataset_citation(site_url: str) -> str:
@@ -120,7 +80,7 @@ def export_csv_by_copy(queryset) -> Iterator[bytes]:
 
 
 def _copy_stream(sql: str | None, params) -> Iterator[bytes]:
-    yield ("\ufeff" + ",".join([*TEMPLATE_COLUMNS, "value_mg_kg"]) + "\r\n").encode()
+    yield ("\ufeff" + ",".join([*TEMPLATE_COLUMNS, *DERIVED_COLUMNS]) + "\r\n").encode()
     if sql is None:
         return
     # COPY streams for as long as the client reads: the export's own, longer limit.
@@ -135,7 +95,8 @@ def _copy_stream(sql: str | None, params) -> Iterator[bytes]:
 
 def export_select_sql(queryset) -> tuple[str, tuple]:
     """The SELECT that COPY runs for an export, with its parameters (benchmarks run it with psql)."""
-    columns = {f"c{index}": _copy_expression(path) for index, path in enumerate([*SOURCES.values(), "value_mg_kg"])}
+    paths = [*SOURCES.values(), *DERIVED_COLUMNS.values()]
+    columns = {f"c{index}": _copy_expression(path) for index, path in enumerate(paths)}
     return queryset.order_by("id").annotate(**columns).values_list(*columns).query.sql_with_params()
 
 

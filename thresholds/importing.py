@@ -35,8 +35,6 @@ from reference.text import match_key, unit_key
 from reference.units import factor_to_mg_kg
 from thresholds.conditions import recognise_conditions
 from thresholds.models import (
-    CONDITION_FIELDS,
-    FREE_TEXT_LIMIT,
     PLAIN_DECIMAL,
     LabelClassification,
     LegalInstrument,
@@ -45,11 +43,19 @@ from thresholds.models import (
     conditions_key_for,
     mg_kg_problem,
 )
-from thresholds.record import TEMPLATE_COLUMNS
+from thresholds.record import (
+    DECIMAL_COLUMNS,
+    DERIVED_COLUMNS,
+    INSTRUMENT_FIELDS,
+    MAX_LENGTHS,
+    REQUIRED_COLUMNS,
+    REQUIRED_ONE_OF,
+    SOURCES,
+    TEMPLATE_COLUMNS,
+    VALUE_FIELDS,
+    instrument_changes,
+)
 
-REQUIRED_COLUMNS = ["country", "instrument", "value", "unit"]
-# Columns exports add for readers; the import recomputes them from the value and the unit.
-DERIVED_COLUMNS = ["value_mg_kg"]
 QUALIFIERS = {
     "": "=",
     "=": "=",
@@ -79,29 +85,6 @@ TEXTURES = {
     "organic": "organic",
     "peat": "organic",
 }
-DECIMAL_COLUMNS = ["ph_min", "ph_max", "clay_min", "clay_max", "toc_min", "toc_max", "cec_min", "cec_max"]
-# What an import writes on a value; the comparison that decides "updated" or "unchanged" uses these.
-VALUE_FIELDS = [
-    "pollutant_label",
-    "value_text",
-    "qualifier",
-    "unit_label",
-    "unit_id",
-    "land_use_id",
-    "land_use_label",
-    "tier_id",
-    "tier_label",
-    "basis",
-    "value_year",
-    *CONDITION_FIELDS,
-    "source_url",
-    "source_page",
-    "source_quote",
-    "notes",
-]
-# Set when a value is created; afterwards curators own them, and a re-import leaves them alone
-# (a blank `status` keeps the existing status; a given one replaces it).
-CREATE_ONLY_FIELDS = ["needs_review", "review_note"]
 
 
 @dataclass
@@ -348,12 +331,7 @@ def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bo
     if repeated:
         plan.problems.append(Problem(1, ", ".join(repeated), "", "column(s) given twice: " + ", ".join(repeated)))
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if "pollutant" not in columns and "cas" not in columns:
-        missing.append("pollutant or cas")
-    if "land_use" not in columns and "land_use_label" not in columns:
-        missing.append("land_use or land_use_label")
-    if "tier" not in columns and "tier_label" not in columns:
-        missing.append("tier or tier_label")
+    missing += [" or ".join(pair) for pair in REQUIRED_ONE_OF if not set(pair) & set(columns)]
     if missing:
         plan.problems.append(Problem(1, ", ".join(missing), "", "required column(s) missing: " + ", ".join(missing)))
     return not plan.problems
@@ -539,7 +517,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     fields["notes"] = record.get("notes", "")
     fields["needs_review"] = bool(review)
     fields["review_note"] = " ".join(review)
-    _check_lengths(fields, jurisdiction, title, problem)
+    _check_lengths(fields, record, problem)
 
     if problems:
         plan.problems.extend(problems)
@@ -549,11 +527,10 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     instrument = plan.instruments.get(key)
     if instrument is None:
         instrument = plan.instruments[key] = PlannedInstrument(key, country_id, jurisdiction, title, first_row=number)
-    for attribute, given in (
-        ("year", instrument_year),
-        ("status", instrument_status),
-        ("url", instrument_url),
-    ):
+    given_to_instrument = {"instrument_year": instrument_year, "instrument_status": instrument_status}
+    given_to_instrument["instrument_url"] = instrument_url
+    for column, given in given_to_instrument.items():
+        attribute = INSTRUMENT_FIELDS[column]
         if given in (None, ""):
             continue
         already = getattr(instrument, attribute)
@@ -647,28 +624,13 @@ def _is_web_address(text: str) -> bool:
     return True
 
 
-def _check_lengths(fields: dict, jurisdiction: str, title: str, problem) -> None:
-    limits = {
-        "pollutant_label": ("pollutant", 200),
-        "unit_label": ("unit", 60),
-        "land_use_label": ("land_use_label", 300),
-        "tier_label": ("tier_label", 300),
-        "crop": ("crop", 100),
-        "depth": ("depth", 50),
-        "source_url": ("source_url", 500),
-        "source_page": ("source_page", 200),
-        # Free text has no column limit in the database, but no source needs more than this.
-        "condition_text": ("condition", FREE_TEXT_LIMIT),
-        "source_quote": ("source_quote", FREE_TEXT_LIMIT),
-        "notes": ("notes", FREE_TEXT_LIMIT),
-    }
-    for name, (column, limit) in limits.items():
-        if len(fields.get(name) or "") > limit:
+def _check_lengths(fields: dict, record: dict, problem) -> None:
+    """Text no longer than its field holds (thresholds/record.py MAX_LENGTHS), as the row gives it to
+    the value (`fields`, e.g. a value without its qualifier) or to the instrument (`record`)."""
+    for column, limit in MAX_LENGTHS.items():
+        text = fields.get(SOURCES[column], record.get(column, ""))
+        if len(text or "") > limit:
             problem(column, f"{column} is longer than {limit} characters.")
-    if len(jurisdiction) > 200:
-        problem("jurisdiction", "jurisdiction is longer than 200 characters.")
-    if len(title) > 500:
-        problem("instrument", "instrument is longer than 500 characters.")
 
 
 def _unknown_unit_message(text: str) -> str:
@@ -701,10 +663,7 @@ def _compare_with_database(plan: ImportPlan) -> None:
             continue
         planned.existing_id = existing.id
         planned.existing_version, planned.existing_updated_at = existing.version, existing.updated_at
-        changed = any(
-            given not in (None, "") and getattr(existing, name) != given
-            for name, given in (("year", planned.year), ("status", planned.status), ("url", planned.url))
-        )
+        changed = any(getattr(existing, name) != given for name, given in instrument_changes(planned).items())
         planned.action = "update" if changed else "unchanged"
 
     instrument_ids = {planned.existing_id for planned in plan.instruments.values() if planned.existing_id}

@@ -19,8 +19,9 @@ from core.locking import check_version
 from core.roles import may_publish
 from reference.models import Country, LandUseClass, Tier, Unit
 from reference.text import match_key
-from thresholds.importing import CREATE_ONLY_FIELDS, VALUE_FIELDS, ImportPlan, Problem, plan_import, plan_record
+from thresholds.importing import ImportPlan, Problem, plan_import, plan_record
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue, value_numbers
+from thresholds.record import DERIVED_FIELDS, SOURCES, VALUE_FIELDS, instrument_changes, row_onto_value, row_values
 
 logger = logging.getLogger(__name__)
 
@@ -231,10 +232,8 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
                 pk=planned.existing_id
             )
             if planned.action == "update":
-                for name in ("year", "status", "url"):
-                    given = getattr(planned, name)
-                    if given not in (None, ""):
-                        setattr(instrument, name, given)
+                for name, given in instrument_changes(planned).items():
+                    setattr(instrument, name, given)
                 instrument.import_batch, instrument.updated_by = batch, user
                 instrument.version += 1
                 record_history(instrument, user=user, reason=reason)
@@ -262,18 +261,10 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
             continue
         if row.action == "create":
             value = ThresholdValue(instrument_id=instrument_ids[row.instrument], created_by=user)
-            for name in CREATE_ONLY_FIELDS:
-                setattr(value, name, row.fields[name])
-            value.status = row.fields["status"] or ThresholdValue.Status.DRAFT
         else:
             value = existing[row.existing_id]
-            value.status = row.fields["status"] or value.status
             value.version, value.updated_at = value.version + 1, now
-        value.pollutant_id = row.fields["pollutant_id"]
-        for name in VALUE_FIELDS:
-            setattr(value, name, row.fields[name])
-        value.unit = units[row.fields["unit_id"]]
-        value.refresh_derived_fields()
+        row_onto_value(value, row.fields, creating=row.action == "create", unit=units[row.fields["unit_id"]])
         value.import_batch, value.updated_by = batch, user
         value.from_survey = from_survey or value.from_survey
         record_history(value, user=user, reason=reason)
@@ -290,9 +281,7 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
             [
                 *VALUE_FIELDS,
                 "status",
-                "value",
-                "value_mg_kg",
-                "conditions_key",
+                *DERIVED_FIELDS,
                 "import_batch",
                 "from_survey",
                 "updated_by",
@@ -490,20 +479,17 @@ def _copy_new_values(
     )
     defaults["from_survey_id"] = from_survey.pk if from_survey else None
     columns = [field.attname for field in fields]
-    copied = ["pollutant_id", "conditions_key", *VALUE_FIELDS, *CREATE_ONLY_FIELDS]
     # Columns whose text is the same on every row are rendered once.
-    varying = {"instrument_id", "status", "value", "value_mg_kg", *copied}
+    varying = {"instrument_id", "value", "value_mg_kg", *row_values(rows[0].fields, creating=True)}
     constant_text = {name: _copy_text(item) for name, item in defaults.items() if name not in varying}
 
     lines = []
     for row in rows:
-        fields_of_row = row.fields
         text = dict(constant_text)
-        for name in copied:
-            text[name] = _copy_text(fields_of_row[name])
-        value, value_mg_kg = value_numbers(fields_of_row["value_text"], units[fields_of_row["unit_id"]])
+        for name, item in row_values(row.fields, creating=True).items():
+            text[name] = _copy_text(item)
+        value, value_mg_kg = value_numbers(row.fields["value_text"], units[row.fields["unit_id"]])
         text["instrument_id"] = str(instrument_ids[row.instrument])
-        text["status"] = fields_of_row["status"] or ThresholdValue.Status.DRAFT
         text["value"], text["value_mg_kg"] = str(value), _copy_text(value_mg_kg)
         lines.append("\t".join([text[name] for name in columns]) + "\n")
 
@@ -787,10 +773,7 @@ def threshold_create(
     if row.existing_id:
         _refuse(plan, "", f"this value already exists as #{row.existing_id}: update that one instead.")
     instrument = _instrument_of(plan, row, user, from_survey=from_survey, reason=reason)
-    value = ThresholdValue(instrument=instrument, pollutant_id=row.fields["pollutant_id"], from_survey=from_survey)
-    for name in [*VALUE_FIELDS, *CREATE_ONLY_FIELDS]:
-        setattr(value, name, row.fields[name])
-    value.status = row.fields["status"] or ThresholdValue.Status.DRAFT
+    value = row_onto_value(ThresholdValue(instrument=instrument, from_survey=from_survey), row.fields, creating=True)
     record_save(instance=value, user=user, reason=reason)
     return value
 
@@ -806,7 +789,7 @@ def threshold_update(
     reason: str = "updated through the API",
 ) -> ThresholdValue:
     """Change some columns of one value; the rest stay as they are. Refused if the value moved on."""
-    from thresholds.exports import SOURCES, export_rows
+    from thresholds.exports import export_rows
 
     check_version(model=ThresholdValue, pk=value.pk, expected_version=expected_version)
     [current] = export_rows(ThresholdValue.objects.filter(pk=value.pk))
@@ -817,10 +800,7 @@ def threshold_update(
     if row.fields["status"] and row.fields["status"] != value.status:
         _check_may_publish(user)
     value.instrument = _instrument_of(plan, row, user, from_survey=from_survey, reason=reason)
-    value.pollutant_id = row.fields["pollutant_id"]
-    for name in VALUE_FIELDS:
-        setattr(value, name, row.fields[name])
-    value.status = row.fields["status"] or value.status
+    row_onto_value(value, row.fields, creating=False)
     value.from_survey = from_survey or value.from_survey
     record_save(instance=value, user=user, expected_version=expected_version, reason=reason)
     return value
