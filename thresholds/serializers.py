@@ -10,9 +10,8 @@ from reference.models import Country
 from reference.serializers import CountrySerializer
 from sops.selectors import how_to_measure
 from thresholds import api_examples
-from thresholds.importing import DECIMAL_COLUMNS
 from thresholds.models import LegalInstrument, ThresholdValue
-from thresholds.record import TEMPLATE_COLUMNS
+from thresholds.record import NUMERIC_COLUMNS, TEMPLATE_COLUMNS
 
 
 class PollutantBriefSerializer(serializers.Serializer):
@@ -211,9 +210,6 @@ def _json_kind(data) -> str:
     if data is None:
         return "null"
     return {list: "a list", dict: "an object"}.get(type(data), type(data).__name__)
-
-
-NUMERIC_COLUMNS = {"value", "instrument_year", "value_year", "source_page", *DECIMAL_COLUMNS}
 
 
 @extend_schema_serializer(examples=[api_examples.THRESHOLD_WRITE])
