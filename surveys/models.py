@@ -127,6 +127,16 @@ class SurveyResponse(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_batch = models.ForeignKey(
+        "thresholds.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="The import batch that wrote the accepted values (none when they changed nothing); rolled back "
+        "like any import, from Import batches.",
+    )
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[land_uses])
 
     class Meta:

@@ -4,6 +4,7 @@ and the acceptance that writes the threshold database."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.history import record_history
 from core.locking import check_version
@@ -30,10 +31,16 @@ from surveys.models import (
     SurveyEdition,
     SurveyResponse,
 )
-from surveys.validation import response_values_checked, value_record
-from thresholds.models import FREE_TEXT_LIMIT, ThresholdValue
+from surveys.validation import response_values_checked, source_records, value_record
+from thresholds.importing import plan_records
+from thresholds.models import FREE_TEXT_LIMIT, LegalInstrument, ThresholdValue
 from thresholds.selectors import instruments_held_by, values_held_by
-from thresholds.services import threshold_create, threshold_update
+from thresholds.services import (
+    ImportNeedsPublishPermission,
+    ImportRejected,
+    import_plan_commit,
+    import_plan_value_ids,
+)
 
 # Qualifiers written in front of the number in the survey's value field ("<0.1"); range bounds stay
 # with the stored value.
@@ -273,50 +280,99 @@ def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
 
 @transaction.atomic
 def response_accept(*, response: SurveyResponse, user, expected_version: int, value_ids: set[int] | None = None):
-    """Accept the response: the chosen values (all valid ones when `value_ids` is None) are created
-    or updated in the threshold database, published, each linked to this response, all in one
-    transaction; values not chosen are marked as not taken. Returns counts."""
+    """Accept the response: the chosen values (all valid ones when `value_ids` is None) become one import
+    plan, committed as one import batch (response.accepted_batch): created or updated, published, each
+    linked to this response (from_survey), all in one transaction, and rolled back from Import batches
+    like any import. Values not chosen are marked as not taken. Publishing needs the permission to
+    publish (the import's check). Returns counts. A bounded number of queries, however many values."""
     _check_curator(user)
+    check_version(model=SurveyResponse, pk=response.pk, expected_version=expected_version)
     response.accept()
-    _save(response, user=user, expected_version=expected_version, reason="accepted")
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "not_taken": 0}
-    reason = f"accepted from the survey response {response} (#{response.pk})"
-    for line in response_comparison(response):
-        value = line.value
-        if value is None:
-            continue
-        chosen = value_ids is None or value.pk in value_ids
-        if not chosen or line.action == "invalid":
-            if chosen:
+    chosen, not_taken = [], []
+    for checked in response_values_checked(response):
+        if value_ids is not None and checked.value.pk not in value_ids:
+            not_taken.append(checked.value)
+        elif checked.row is None:
+            if value_ids is not None:
                 raise ValidationError(
-                    _("Value #%(id)s has problems and cannot be accepted: fix or leave it out.") % {"id": value.pk}
+                    _("Value #%(id)s has problems and cannot be accepted: fix or leave it out.")
+                    % {"id": checked.value.pk}
                 )
-            value.decision = ResponseValue.Decision.REJECTED
-            counts["not_taken"] += 1
+            not_taken.append(checked.value)
         else:
-            record = value_record(value, country_iso3=response.country.iso3, source=line.source)
-            if line.action == "create":
-                stored = threshold_create(record=record, user=user, from_survey=response, reason=reason)
-            elif line.action == "update":
-                stored = threshold_update(
-                    value=line.existing,
-                    changes=record,
-                    user=user,
-                    expected_version=line.existing.version,
-                    from_survey=response,
-                    reason=reason,
-                )
-            else:
-                stored = line.existing
-            counts[{"create": "created", "update": "updated"}.get(line.action, line.action)] += 1
-            value.decision, value.accepted_value = ResponseValue.Decision.ACCEPTED, stored
-            if value.instrument.accepted_instrument_id is None:
-                ResponseInstrument.objects.filter(pk=value.instrument_id).update(accepted_instrument=stored.instrument)
-                value.instrument.accepted_instrument_id = stored.instrument_id
-        value.save(update_fields=["decision", "accepted_value"])
+            chosen.append(checked)
+    # A value that matches a stored one it was not pre-filled from keeps that one's other columns too.
+    stored = source_records([SimpleNamespace(source_value_id=checked.row.existing_id) for checked in chosen])
+    records = [
+        value_record(
+            checked.value,
+            country_iso3=response.country.iso3,
+            source=checked.source or stored.get(checked.row.existing_id),
+        )
+        for checked in chosen
+    ]
+    plan = plan_records(records, file_name=f"survey response #{response.pk} ({response})")
+    try:
+        result = import_plan_commit(plan=plan, user=user, from_survey=response)
+    except ImportNeedsPublishPermission:
+        raise PermissionDenied(
+            _(
+                "Accepting publishes the chosen values, which needs the permission to publish (Curators have "
+                "it); nothing was accepted. Ask a curator who may publish to accept this response."
+            )
+        ) from None
+    except ImportRejected as exc:
+        raise ValidationError([problem.message for problem in exc.plan.problems[:50]]) from None
+
+    stored_ids = import_plan_value_ids(plan, result.batch)
+    rows = {row.row: row for row in plan.rows}
+    instruments = {}  # reported instrument pk -> (it, the plan's key of the stored one)
+    accepted = []
+    for number, checked in enumerate(chosen, start=2):
+        value = checked.value
+        value.decision, value.accepted_value_id = ResponseValue.Decision.ACCEPTED, stored_ids[number]
+        accepted.append(value)
+        if value.instrument.accepted_instrument_id is None:
+            instruments[value.instrument_id] = (value.instrument, rows[number].instrument)
+    _link_accepted_instruments(instruments.values(), plan=plan, batch=result.batch, user=user)
+    for value in not_taken:
+        value.decision = ResponseValue.Decision.REJECTED
+    for values, reason in ((accepted, "accepted"), (not_taken, "not taken")):
+        bulk_update_with_history(
+            values, ResponseValue, ["decision", "accepted_value"], default_user=user, default_change_reason=reason
+        )
+    response.accepted_batch = result.batch
+    _save(response, user=user, expected_version=expected_version, reason="accepted")
     laboratories_from_survey(response=response)  # section E feeds the SOP awareness indicator
     _notify(response, to_curators=False, subject=f"Your survey response was accepted: {response}")
-    return counts
+    return {
+        "created": plan.count("create"),
+        "updated": plan.count("update"),
+        "unchanged": plan.count("unchanged"),
+        "not_taken": len(not_taken),
+    }
+
+
+def _link_accepted_instruments(instruments, *, plan, batch, user) -> None:
+    """Link each reported instrument to the stored one its values went to: one query for those the
+    batch created, one to save the links."""
+    if not instruments:
+        return
+    created = {}
+    if batch is not None:
+        for pk, country_id, jurisdiction, title in LegalInstrument.objects.filter(import_batch=batch).values_list(
+            "pk", "country_id", "jurisdiction", "title"
+        ):
+            created[country_id, jurisdiction, title] = pk
+    for instrument, key in instruments:
+        instrument.accepted_instrument_id = plan.instruments[key].existing_id or created[key]
+    bulk_update_with_history(
+        [instrument for instrument, _key in instruments],
+        ResponseInstrument,
+        ["accepted_instrument"],
+        default_user=user,
+        default_change_reason="accepted",
+    )
 
 
 # ---- notices -----------------------------------------------------------------------------------

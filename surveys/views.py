@@ -280,7 +280,8 @@ def review(request, pk: int):
             else:
                 messages.error(request, _("Choose to request changes or to accept."))
                 return redirect("survey-review", pk=pk)
-        except (ValidationError, ConcurrentEdit) as exc:
+        except (ValidationError, ConcurrentEdit, PermissionDenied) as exc:
+            # A reviewer who may not publish is told why on the review page; nothing was accepted.
             for message in getattr(exc, "messages", [str(exc)]):
                 messages.error(request, message)
             return redirect("survey-review", pk=pk)

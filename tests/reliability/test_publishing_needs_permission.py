@@ -331,3 +331,67 @@ def test_an_sop_version_revert_that_keeps_its_status_is_saved(client, curator, t
     assert response.status_code == 302
     current.refresh_from_db()
     assert (current.change_summary, current.status) == ("", "published")
+
+
+# ---- the survey's acceptance ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reviewer(db):
+    """Reviews survey responses (surveys.change_surveyresponse) but may not publish values."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="reviewer", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_surveyresponse"))
+    return user
+
+
+def _submitted_response(edition, focal_point_user):
+    from reference.models import Country, LandUseClass, Tier
+    from surveys.models import ResponseInstrument, ResponseValue, SurveyResponse
+    from surveys.services import response_start
+
+    response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=focal_point_user)
+    ResponseValue.objects.create(
+        instrument=ResponseInstrument.objects.filter(response=response).first(),
+        pollutant="Thallium",
+        land_use=LandUseClass.objects.get(code="any"),
+        tier=Tier.objects.get(code="precautionary"),
+        value="0.8",
+        unit="mg/kg",
+    )
+    SurveyResponse.objects.filter(pk=response.pk).update(status=SurveyResponse.Status.SUBMITTED)
+    response.refresh_from_db()
+    return response
+
+
+def test_a_reviewer_cannot_publish_values_by_accepting_a_survey_response(edition, german_focal_point, reviewer):
+    from surveys.services import response_accept
+
+    response = _submitted_response(edition, german_focal_point)
+    before = (ThresholdValue.objects.count(), ImportBatch.objects.count())
+    with pytest.raises(PermissionDenied, match="permission to publish"):
+        response_accept(response=response, user=reviewer, expected_version=response.version)
+    assert (ThresholdValue.objects.count(), ImportBatch.objects.count()) == before
+    response.refresh_from_db()
+    assert response.status == "submitted" and response.accepted_batch is None
+
+
+def test_a_reviewer_is_told_on_the_review_page_and_nothing_is_accepted(client, edition, german_focal_point, reviewer):
+    response = _submitted_response(edition, german_focal_point)
+    client.force_login(reviewer)
+    url = reverse("survey-review", args=[response.pk])
+    reply = client.post(url, {"decision": "accept", "all": "1", "version": response.version}, follow=True)
+    assert reply.status_code == 200 and "permission to publish" in reply.content.decode()
+    assert not ThresholdValue.objects.filter(from_survey=response).exists()
+    response.refresh_from_db()
+    assert response.status == "submitted"
+
+
+def test_a_curator_publishes_values_by_accepting_a_survey_response(edition, german_focal_point, curator):
+    from surveys.services import response_accept
+
+    response = _submitted_response(edition, german_focal_point)
+    counts = response_accept(response=response, user=curator, expected_version=response.version)
+    assert counts["created"] == 1
+    assert ThresholdValue.objects.get(pollutant_label="Thallium", from_survey=response).status == "published"

@@ -156,7 +156,11 @@ def test_the_whole_round_trip_writes_the_database_with_provenance(
 
     thallium = ThresholdValue.objects.get(pk=ResponseValue.objects.get(pk=new.pk).accepted_value_id)
     assert thallium.from_survey == response and thallium.status == "published"
-    assert thallium.history.first().history_change_reason.startswith("accepted from the survey response")
+    # Written as one import batch, linked to the response, rolled back like any import (see
+    # test_acceptance_is_an_import_batch.py).
+    assert response.accepted_batch.status == "committed" and thallium.import_batch == response.accepted_batch
+    assert thallium.history.first().history_change_reason == response.accepted_batch.change_reason
+    assert f"survey response #{response.pk}" in response.accepted_batch.file_name
     cadmium = ThresholdValue.objects.get(pk=changed.source_value_id)
     assert cadmium.value == Decimal("0.5") and cadmium.from_survey == response
     assert cadmium.history.first().history_user == curator
