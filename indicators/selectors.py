@@ -14,7 +14,12 @@ from core.conditional import last_changed
 from reference.models import Country, Pollutant
 from sops.models import Engagement, Laboratory
 from surveys.models import Answer, SurveyResponse
-from surveys.selectors import countries_reporting_no_thresholds, latest_answers
+from surveys.selectors import (
+    countries_named,
+    countries_reporting_no_thresholds,
+    countries_working_towards_adoption,
+    latest_answers,
+)
 from thresholds.selectors import DATA_CHANGES, countries_with_coverage, thresholds_visible_to
 
 REGIONS = [region for region, _label in Country.M49Region.choices]
@@ -111,11 +116,6 @@ def countries_in_discussions(latest: dict[int, SurveyResponse]) -> list[Country]
     return list(Country.objects.filter(pk__in=ids).order_by("name"))
 
 
-def countries_working_towards_adoption(latest: dict[int, SurveyResponse]) -> list[Country]:
-    ids = [country_id for country_id, item in latest.items() if item.working_towards_adoption == Answer.YES]
-    return list(Country.objects.filter(pk__in=ids).order_by("name"))
-
-
 def trend_dates(today: datetime.date, quarters: int = 8) -> list[datetime.date]:
     """Quarter ends over the last two years, and today."""
     dates = []
@@ -139,7 +139,7 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
     aware, labs = sop_awareness(today)
     regions = regions_developing(today)
     discussing = countries_in_discussions(answers[today])
-    adopting = countries_working_towards_adoption(answers[today])
+    adopting = countries_named(countries_working_towards_adoption(answers[today]))
     members = Country.objects.filter(un_member=True).count()
     return [
         Kpi(

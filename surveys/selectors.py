@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from core.roles import is_curator
 from reference.models import Country
-from surveys.models import ResponseValue, SurveyEdition, SurveyResponse
+from surveys.models import Answer, ResponseValue, SurveyEdition, SurveyResponse
 
 
 def responses_visible_to(user) -> QuerySet[SurveyResponse]:
@@ -29,11 +30,13 @@ def current_edition() -> SurveyEdition | None:
 
 def survey_progress(edition: SurveyEdition) -> dict:
     """The action plan's indicators for an edition: responses by status and region, the share of
-    countries that responded, who works towards adopting thresholds, who reports none."""
+    countries that responded; and, from each country's latest answer in any edition (as the KPIs and
+    the map read them), who works towards adopting thresholds and who reports none."""
     responses = SurveyResponse.objects.filter(edition=edition).select_related("country")
     countries = Country.objects.filter(kind=Country.Kind.COUNTRY, un_member=True).count()
     answered = responses.exclude(status=SurveyResponse.Status.DRAFT)
     answered_count = answered.count()
+    latest = latest_answers(timezone.localdate())
     by_region = (
         responses.values("country__m49_region")
         .annotate(
@@ -51,13 +54,8 @@ def survey_progress(edition: SurveyEdition) -> dict:
         "share": round(100 * answered_count / countries, 1) if countries else 0,
         "by_status": [(label, by_status.get(code, 0)) for code, label in SurveyResponse.Status.choices],
         "by_region": list(by_region),
-        "working_towards_adoption": [
-            response.country for response in answered.filter(working_towards_adoption="yes").order_by("country__name")
-        ],
-        "no_thresholds": [
-            response.country
-            for response in answered.filter(situation=SurveyResponse.Situation.NONE).order_by("country__name")
-        ],
+        "working_towards_adoption": countries_named(countries_working_towards_adoption(latest)),
+        "no_thresholds": countries_named(countries_reporting_no_thresholds(latest)),
     }
 
 
@@ -72,14 +70,26 @@ def latest_answers(as_of: datetime.date | None = None) -> dict[int, SurveyRespon
     return {response.country_id: response for response in answered.order_by("edition__year", "submitted_at")}
 
 
-def countries_reporting_no_thresholds() -> set[int]:
-    """Countries whose latest submitted or accepted response says they have no threshold values
-    (the map's "survey says none")."""
-    return {
-        country_id
-        for country_id, response in latest_answers().items()
-        if response.situation == SurveyResponse.Situation.NONE
-    }
+# What the survey says about a country is what its latest answer says (latest_answers): the map, the
+# KPIs and /survey/results/ read these two, so they cannot disagree.
+
+
+def countries_reporting_no_thresholds(latest: dict[int, SurveyResponse] | None = None) -> set[int]:
+    """Ids of the countries whose latest answer (default: latest_answers()) says they have no threshold
+    values (the map's "survey says none")."""
+    latest = latest_answers() if latest is None else latest
+    return {country_id for country_id, item in latest.items() if item.situation == SurveyResponse.Situation.NONE}
+
+
+def countries_working_towards_adoption(latest: dict[int, SurveyResponse] | None = None) -> set[int]:
+    """Ids of the countries whose latest answer (default: latest_answers()) says they are working
+    towards adopting (more) threshold values."""
+    latest = latest_answers() if latest is None else latest
+    return {country_id for country_id, item in latest.items() if item.working_towards_adoption == Answer.YES}
+
+
+def countries_named(ids: set[int]) -> list[Country]:
+    return list(Country.objects.filter(pk__in=ids).order_by("name"))
 
 
 def section_answered(response: SurveyResponse, code: str) -> bool:

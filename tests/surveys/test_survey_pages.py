@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from reference.models import Country
@@ -212,7 +213,7 @@ def test_curators_review_and_accept_in_the_browser_without_javascript(
 def test_the_public_aggregate_shows_indicators_not_answers(client, edition, german_focal_point, curator):
     response = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
     SurveyResponse.objects.filter(pk=response.pk).update(
-        status="submitted", working_towards_adoption="yes", comments="Confidential remark"
+        status="submitted", submitted_at=timezone.now(), working_towards_adoption="yes", comments="Confidential remark"
     )
     page = client.get("/survey/results/")
     body = page.content.decode()
