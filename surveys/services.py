@@ -141,6 +141,39 @@ def _save(response: SurveyResponse, *, user, expected_version: int, reason: str)
     response.save()
 
 
+@transaction.atomic
+def response_section_save(
+    *,
+    response: SurveyResponse,
+    user,
+    expected_version: int,
+    section: str,
+    land_uses=None,
+    rows=(),
+    deleted=(),
+    added=(),
+) -> None:
+    """Save one section of a draft, all or nothing, after the version check: the response's own answers
+    (sections A and D, already set on `response`; A's land uses given apart), its rows changed or new
+    (B instruments, C values, E laboratories), rows deleted, and values added at once (pasted or
+    uploaded, in one query). Every row must belong to this response."""
+    response_save(response=response, user=user, expected_version=expected_version, reason=f"section {section}")
+    if land_uses is not None:
+        response.land_uses.set(land_uses)
+    for row in [*rows, *deleted, *added]:
+        owner = row.instrument.response_id if isinstance(row, ResponseValue) else row.response_id
+        if owner not in (None, response.pk):
+            raise PermissionDenied("A row of another response cannot be changed here.")
+    for row in deleted:
+        record_history(row, user=user, reason=f"section {section}").delete()
+    for row in rows:
+        if not isinstance(row, ResponseValue):
+            row.response = response
+        record_history(row, user=user, reason=f"section {section}").save()
+    if added:
+        bulk_create_with_history(list(added), ResponseValue, default_user=user, default_change_reason="added")
+
+
 # ---- checking and submitting ---------------------------------------------------------------------
 
 

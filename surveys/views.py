@@ -13,7 +13,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.forms import modelformset_factory
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from simple_history.utils import bulk_create_with_history
 
 from core.locking import ConcurrentEdit
 from core.roles import is_curator
@@ -50,7 +48,7 @@ from surveys.services import (
     response_comparison,
     response_problems,
     response_request_changes,
-    response_save,
+    response_section_save,
     response_start,
     response_submit,
 )
@@ -185,23 +183,16 @@ def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[b
     expected = _posted_version(request)
     if expected is None:
         return False, _("The form was incomplete (no version); reload the page."), False
+    changes = {}
+    if code == "a":
+        changes["land_uses"] = form.cleaned_data["land_uses"]
+    elif isinstance(form, (PasteValuesForm, UploadValuesForm)):
+        changes["added"] = form.cleaned_data["values"]
+    elif code != "d":
+        changes["rows"] = form.save(commit=False)  # the formset's changed and new rows, not saved yet
+        changes["deleted"] = form.deleted_objects
     try:
-        with transaction.atomic():
-            response_save(response=response, user=request.user, expected_version=expected, reason=f"section {code}")
-            if code in ("a", "d"):
-                form.save()
-            elif isinstance(form, (PasteValuesForm, UploadValuesForm)):
-                bulk_create_with_history(
-                    form.cleaned_data["values"], ResponseValue, default_user=request.user, default_change_reason="added"
-                )
-            else:
-                instances = form.save(commit=False)
-                for deleted in form.deleted_objects:
-                    deleted.delete()
-                for instance in instances:
-                    if code in ("b", "e"):
-                        instance.response = response
-                    instance.save()
+        response_section_save(response=response, user=request.user, expected_version=expected, section=code, **changes)
     except ConcurrentEdit as exc:
         response.refresh_from_db()
         return False, str(exc) + " " + _("What you typed is still in the form below."), True
