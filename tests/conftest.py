@@ -1,14 +1,31 @@
-"""Shared fixtures: the reference data loaded once, and the people who use the portal."""
+"""Shared fixtures: the reference data loaded once, and the people who use the portal.
+
+The personas, and what each may see and do (core.roles; tests/reliability/test_authorization_matrix.py
+checks every page and API operation for the same people):
+
+| persona              | drafts, withdrawn | other countries' survey responses | admin site            | publish |
+|----------------------|-------------------|-----------------------------------|-----------------------|---------|
+| `anonymous`          | no                | no                                | no                    | no      |
+| `focal_point` (DEU), | no                | no: only their country's          | no                    | no      |
+| `french_focal_point` |                   |                                   |                       |         |
+| `editor`             | values: yes       | no                                | values, instruments   | no      |
+| `curator`            | yes               | yes (reviews them)                | yes                   | yes     |
+| `admin` (superuser)  | yes               | yes                               | everything            | yes     |
+
+Drafts are draft or withdrawn threshold values and instruments, and draft SOP versions (the editor sees
+value drafts only). Publishing is publishing, withdrawing or verifying values and publishing SOP versions.
+"""
 
 import io
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from core.roles import CURATORS_GROUP
 from reference.services import reference_data_load
-from tests.factories import SurveyEditionFactory, UserFactory, focal_point
+from tests.factories import SurveyEditionFactory, UserFactory
+from tests.factories import focal_point as make_focal_point
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +60,40 @@ def portal_server(live_server):
     return live_server
 
 
+# ---- the personas (the table above) -----------------------------------------------------------
+
+# What an editor holds: add, change and import values and instruments, but not publish.
+EDITOR_PERMISSIONS = [
+    f"{action}_{model}" for action in ("view", "add", "change") for model in ("thresholdvalue", "legalinstrument")
+] + ["import_thresholdvalue"]
+
+
+@pytest.fixture
+def anonymous(client):
+    """A visitor who has not signed in."""
+    return client
+
+
+@pytest.fixture
+def focal_point(german_focal_point):
+    """A focal point of Germany (the same user as `german_focal_point`)."""
+    return german_focal_point
+
+
+@pytest.fixture
+def editor(db):
+    """Staff who may add, change and import values and instruments, but not publish."""
+    user = UserFactory(username="editor", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=EDITOR_PERMISSIONS))
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    """A superuser: every permission, every page of the admin."""
+    return UserFactory(username="site-admin", is_staff=True, is_superuser=True)
+
+
 @pytest.fixture
 def curator(db):
     user = UserFactory(username="curator", is_staff=True)
@@ -65,14 +116,14 @@ def edition(db):
 
 @pytest.fixture
 def german_focal_point(db):
-    return focal_point("fp-germany", "DEU")
+    return make_focal_point("fp-germany", "DEU")
 
 
 @pytest.fixture
 def other_german_focal_point(db):
-    return focal_point("fp-germany-2", "DEU")
+    return make_focal_point("fp-germany-2", "DEU")
 
 
 @pytest.fixture
 def french_focal_point(db):
-    return focal_point("fp-france", "FRA")
+    return make_focal_point("fp-france", "FRA")

@@ -21,19 +21,7 @@ from thresholds.models import ImportBatch, LegalInstrument, ThresholdValue
 
 pytestmark = pytest.mark.django_db
 
-EDITOR_PERMISSIONS = [
-    f"{action}_{model}" for action in ("view", "add", "change") for model in ("thresholdvalue", "legalinstrument")
-] + ["import_thresholdvalue"]
-
-
-@pytest.fixture
-def editor(db):
-    """Staff who may add, change and import values and instruments, but not publish."""
-    from tests.factories import UserFactory
-
-    user = UserFactory(username="editor", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=EDITOR_PERMISSIONS))
-    return user
+# `editor` (tests/conftest.py) may add and change values and instruments but not publish.
 
 
 @pytest.fixture

@@ -4,27 +4,31 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 
 from indicators.selectors import kpis, trend_dates
 from reference.models import Country
-from sops.models import Engagement, Laboratory, Sop, SopVersion, TrainingEvent
+from sops.models import Engagement, Laboratory, SopVersion, TrainingEvent
 from sops.services import sop_version_publish, training_record_attendance
 from surveys.models import SurveyResponse
-from tests.factories import SurveyEditionFactory, UserFactory
+from tests.factories import (
+    LaboratoryFactory,
+    SopFactory,
+    SopVersionFactory,
+    SurveyEditionFactory,
+    SurveyResponseFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 24)
 
 
 def _lab(name, iso3, **kwargs):
-    return Laboratory.objects.create(name=name, country=Country.objects.get(iso3=iso3), **kwargs)
+    return LaboratoryFactory(name=name, iso3=iso3, **kwargs)
 
 
 def _sop(code="glosolan-sop-14"):
-    return Sop.objects.create(
-        code=code, title="Extractable heavy metals", analyte_group="bioavailable_metals", technique="icp_oes"
-    )
+    return SopFactory(code=code, analyte_group="bioavailable_metals")
 
 
 def _by_code(today=TODAY):
@@ -119,12 +123,8 @@ def test_trend_dates_are_quarter_ends_and_today():
 
 def test_publishing_a_version_supersedes_the_previous_one_and_only_curators_publish(curator):
     sop = _sop()
-    first = SopVersion.objects.create(
-        sop=sop, version="1.0", date=datetime.date(2024, 1, 1), file=ContentFile(b"%PDF-1", "v1.pdf")
-    )
-    second = SopVersion.objects.create(
-        sop=sop, version="2.0", date=datetime.date(2026, 1, 1), file=ContentFile(b"%PDF-2", "v2.pdf")
-    )
+    first = SopVersionFactory(sop=sop, version="1.0", date=datetime.date(2024, 1, 1))
+    second = SopVersionFactory(sop=sop, version="2.0", date=datetime.date(2026, 1, 1))
     with pytest.raises(PermissionDenied):
         sop_version_publish(version=first, user=UserFactory(username="visitor"))
     sop_version_publish(version=first, user=curator)
@@ -140,10 +140,9 @@ def test_an_accepted_survey_response_feeds_the_awareness_indicator(curator):
     from surveys.services import response_accept
 
     edition = SurveyEditionFactory()
-    response = SurveyResponse.objects.create(
-        edition=edition, country=Country.objects.get(iso3="KEN"), status="submitted", situation="none",
-        working_towards_adoption="yes",
-    )  # fmt: skip
+    response = SurveyResponseFactory(
+        edition=edition, iso3="KEN", status="submitted", situation="none", working_towards_adoption="yes"
+    )
     ResponseLaboratory.objects.create(
         response=response, name="KALRO", knows_sops="yes", uses_sops="no", in_glosolan="yes"
     )

@@ -100,15 +100,7 @@ def test_staff_without_the_curator_role_cannot_write(client):
     assert post(client, row()).status_code == 403
 
 
-def test_publishing_and_withdrawing_need_the_permission_to_publish(client, curator):
-    from django.contrib.auth.models import Permission
-
-    from tests.factories import UserFactory
-
-    editor = UserFactory(username="editor", is_staff=True)
-    editor.user_permissions.add(
-        *Permission.objects.filter(codename__in=["add_thresholdvalue", "change_thresholdvalue", "view_thresholdvalue"])
-    )
+def test_publishing_and_withdrawing_need_the_permission_to_publish(client, editor):
     client.force_login(editor)
     created = post(client, row())
     assert created.status_code == 201

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from reference.models import LandUseClass, Pollutant, Tier, Unit
+from reference.models import Unit
+from tests.factories import LegalInstrumentFactory, ThresholdValueFactory
 from thresholds.models import LegalInstrument, ThresholdValue
 
 pytestmark = pytest.mark.django_db
@@ -14,22 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def value():
-    instrument = LegalInstrument.objects.create(country_id=_country("ITA"), title="Constraint test decree")
-    return ThresholdValue.objects.create(
-        instrument=instrument,
-        pollutant=Pollutant.objects.get(name="Cadmium"),
-        value_text="2",
-        unit_label="mg/kg",
-        unit=Unit.objects.get(code="mg/kg"),
-        land_use=LandUseClass.objects.get(code="agricultural"),
-        tier=Tier.objects.get(code="trigger"),
-    )
-
-
-def _country(iso3):
-    from reference.models import Country
-
-    return Country.objects.get(iso3=iso3).id
+    """2 mg/kg of cadmium, agricultural, trigger, in a new Italian decree."""
+    return ThresholdValueFactory(instrument__title="Constraint test decree", status="draft")
 
 
 def violates(**changes):
@@ -90,6 +77,6 @@ def test_the_model_validates_the_value_as_written(value):
 
 
 def test_an_instrument_cannot_supersede_itself():
-    instrument = LegalInstrument.objects.create(country_id=_country("JPN"), title="Self")
+    instrument = LegalInstrumentFactory(iso3="JPN", title="Self")
     with pytest.raises(IntegrityError), transaction.atomic():
         LegalInstrument.objects.filter(pk=instrument.pk).update(supersedes=instrument)

@@ -6,10 +6,9 @@ import pathlib
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 
-from tests.factories import UserFactory
+from tests.factories import ThresholdValueFactory
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.services import record_save, thresholds_mark_verified, thresholds_set_status
 
@@ -18,18 +17,8 @@ pytestmark = pytest.mark.django_db
 REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def editor(db):
-    user = UserFactory(username="state-editor", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["change_thresholdvalue", "view_thresholdvalue"]))
-    return user
-
-
 def _draft():
-    value = ThresholdValue.objects.filter(status=ThresholdValue.Status.PUBLISHED).first()
-    ThresholdValue.objects.filter(pk=value.pk).update(status=ThresholdValue.Status.DRAFT)
-    value.refresh_from_db()
-    return value
+    return ThresholdValueFactory(status=ThresholdValue.Status.DRAFT)
 
 
 def test_publish_then_withdraw_through_the_service_names_the_curator_and_the_reason(curator):
