@@ -19,19 +19,26 @@ READS_THE_SIBLING_FOLDER = re.compile(
     rf"|[\"']{SIBLING}[\"']"  # a path part, as in Path(BASE_DIR).parent / "..." / "data"
     rf"|\bparents?\b[^\n]*\b{SIBLING}\b"
 )
-SKIPPED_FOLDERS = {".git", ".venv", ".venv-bench", "node_modules", "staticfiles", "media", "__pycache__"}
+# What a checkout builds or installs for itself, which git ignores.
+SKIPPED_FOLDERS = {".git", ".venv", ".venv-bench", ".lock-venv", ".pytest_cache", ".ruff_cache", "__pycache__"}
+SKIPPED_FOLDERS |= {"node_modules", "staticfiles", "media", "backups"}
 
 
 def tracked_files() -> list[Path]:
     """The files git tracks; outside a git checkout (an unpacked archive), every file but the
     local ones a checkout never holds."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False)
-    if listed.returncode == 0 and listed.stdout:
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False)
+    except FileNotFoundError:  # no git on this machine
+        listed = None
+    if listed and listed.returncode == 0 and listed.stdout:
         return [ROOT / name for name in listed.stdout.decode().split("\0") if name]
     return [
         path
         for path in ROOT.rglob("*")
-        if path.is_file() and not SKIPPED_FOLDERS.intersection(path.relative_to(ROOT).parts)
+        if path.is_file()
+        and not SKIPPED_FOLDERS.intersection(path.relative_to(ROOT).parts)
+        and not any(part.endswith(".egg-info") for part in path.relative_to(ROOT).parts)
     ]
 
 
