@@ -38,7 +38,7 @@ def test_a_new_response_is_pre_filled_with_what_the_database_holds(edition, germ
     response = _germany(edition, german_focal_point)
     stored = ThresholdValue.objects.filter(instrument__country__iso3="DEU", status="published")
     reported = ResponseValue.objects.filter(instrument__response=response)
-    assert reported.count() == stored.count() == 31
+    assert reported.count() == stored.count() > 0
     assert set(reported.values_list("source_value", flat=True)) == set(stored.values_list("pk", flat=True))
     # Unchanged, every pre-filled value compares as unchanged: nothing to retype, nothing invented.
     assert {line.action for line in response_comparison(response)} == {"unchanged"}
