@@ -334,6 +334,29 @@ def response_accept(*, response: SurveyResponse, user, expected_version: int, va
             not_taken.append(checked.value)
         else:
             chosen.append(checked)
+    plan, accepted = None, []
+    if chosen:  # a response may report laboratories only: then there is nothing to import
+        plan, accepted = _import_chosen(chosen, response=response, user=user)
+    for value in not_taken:
+        value.decision = ResponseValue.Decision.REJECTED
+    for values, reason in ((accepted, "accepted"), (not_taken, "not taken")):
+        bulk_update_with_history(
+            values, ResponseValue, ["decision", "accepted_value"], default_user=user, default_change_reason=reason
+        )
+    _save(response, user=user, expected_version=expected_version, reason="accepted")
+    laboratories_from_survey(response=response)  # section E feeds the SOP awareness indicator
+    _notify(response, to_curators=False, subject=f"Your survey response was accepted: {response}")
+    return {
+        "created": plan.count("create") if plan else 0,
+        "updated": plan.count("update") if plan else 0,
+        "unchanged": plan.count("unchanged") if plan else 0,
+        "not_taken": len(not_taken),
+    }
+
+
+def _import_chosen(chosen: list, *, response: SurveyResponse, user) -> tuple:
+    """The chosen values as one import plan, committed as one batch linked to the response; returns the
+    plan and the response values, each pointing at the stored value it became."""
     # A value that matches a stored one it was not pre-filled from keeps that one's other columns too.
     stored = source_records([SimpleNamespace(source_value_id=checked.row.existing_id) for checked in chosen])
     records = [
@@ -368,22 +391,8 @@ def response_accept(*, response: SurveyResponse, user, expected_version: int, va
         if value.instrument.accepted_instrument_id is None:
             instruments[value.instrument_id] = (value.instrument, rows[number].instrument)
     _link_accepted_instruments(instruments.values(), plan=plan, batch=result.batch, user=user)
-    for value in not_taken:
-        value.decision = ResponseValue.Decision.REJECTED
-    for values, reason in ((accepted, "accepted"), (not_taken, "not taken")):
-        bulk_update_with_history(
-            values, ResponseValue, ["decision", "accepted_value"], default_user=user, default_change_reason=reason
-        )
     response.accepted_batch = result.batch
-    _save(response, user=user, expected_version=expected_version, reason="accepted")
-    laboratories_from_survey(response=response)  # section E feeds the SOP awareness indicator
-    _notify(response, to_curators=False, subject=f"Your survey response was accepted: {response}")
-    return {
-        "created": plan.count("create"),
-        "updated": plan.count("update"),
-        "unchanged": plan.count("unchanged"),
-        "not_taken": len(not_taken),
-    }
+    return plan, accepted
 
 
 def _link_accepted_instruments(instruments, *, plan, batch, user) -> None:
