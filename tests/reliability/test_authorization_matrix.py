@@ -129,8 +129,10 @@ RULES = [
     Rule("API: extraction methods", "GET", "/api/v1/extraction-methods/", PUBLIC),
     Rule("API: an extraction method", "GET", "/api/v1/extraction-methods/{extraction}/", PUBLIC),
     # The API publishes SOPs' released versions only; curators see drafts in the admin.
-    Rule("API: SOPs", "GET", "/api/v1/sops/", (BLIND,) * 5, DRAFT_SOP),
-    Rule("API: an SOP", "GET", "/api/v1/sops/{sop}/", (BLIND,) * 5, DRAFT_SOP),
+    # The API shows each reader what the SOP pages show (sops.selectors.sop_versions_visible_to).
+    Rule("API: SOPs", "GET", "/api/v1/sops/", CURATORS_SEE, DRAFT_SOP),
+    Rule("API: an SOP", "GET", "/api/v1/sops/{sop}/", CURATORS_SEE, DRAFT_SOP),
+    Rule("API: SOPs with drafts only", "GET", "/api/v1/sops/", CURATORS_SEE, DRAFT_ONLY_SOP),
     Rule("API: laboratories", "GET", "/api/v1/laboratories/", PUBLIC),
     Rule("API: a laboratory", "GET", "/api/v1/laboratories/{laboratory}/", PUBLIC),
     Rule("API: indicators", "GET", "/api/v1/stats/kpis/", PUBLIC),
