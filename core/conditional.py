@@ -29,9 +29,11 @@ def last_changed(sources: tuple[Source, ...]) -> datetime | None:
             column = quote(model._meta.get_field(field).column)
             columns.append(f"(SELECT MAX({column}) FROM {quote(model._meta.db_table)})")
             continue
-        rows = model._base_manager.filter(condition[0]).order_by().values(changed=F(field))
-        sql, row_params = rows.query.sql_with_params()
-        columns.append(f"(SELECT MAX(changed) FROM ({sql}) AS source)")
+        # The newest row that meets the condition, read from the end of the column's index: a MAX
+        # over the condition's rows would read them all (a join with a million values, 250 ms).
+        rows = model._base_manager.filter(condition[0]).exclude(**{field: None}).order_by(f"-{field}")
+        sql, row_params = rows.values(changed=F(field))[:1].query.sql_with_params()
+        columns.append(f"({sql})")
         params.extend(row_params)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(columns), params)

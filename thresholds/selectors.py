@@ -9,7 +9,7 @@ from operator import or_
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core.conditional import last_changed
 from core.roles import sees_value_drafts as user_sees_drafts  # the pages ask it too
@@ -42,7 +42,12 @@ _PUBLIC_SOP_VERSIONS = Q(status__in=[SopVersion.Status.PUBLISHED, SopVersion.Sta
 PUBLIC_DATA_CHANGES = (
     (ThresholdValue, "updated_at", Q(status=_PUBLISHED)),
     (ThresholdValue.history.model, "history_date", ~Q(status=ThresholdValue.Status.DRAFT)),
-    (LegalInstrument, "updated_at", Q(values__status=_PUBLISHED)),
+    # EXISTS, not a join: a join reads every value of every instrument (250 ms at a million values).
+    (
+        LegalInstrument,
+        "updated_at",
+        Q(Exists(ThresholdValue.objects.filter(instrument=OuterRef("pk"), status=_PUBLISHED))),
+    ),
     (
         LegalInstrument.history.model,
         "history_date",
