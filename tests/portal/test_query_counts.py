@@ -112,3 +112,16 @@ def test_signed_in_lists_do_not_grow_with_the_data(client, curator):
     before = queries(client, SIGNED_IN)
     grow(4)
     assert queries(client, SIGNED_IN) == before
+
+
+def test_the_change_stamps_read_the_end_of_an_index_not_every_value(db):
+    """Every request of a list computes when its data last changed: each source is the newest matching
+    row, never a MAX over a join with the values (250 ms a request at a million values)."""
+    from core.conditional import last_changed
+    from thresholds.selectors import DATA_CHANGES, PUBLIC_DATA_CHANGES
+
+    for sources in (DATA_CHANGES, PUBLIC_DATA_CHANGES):
+        with CaptureQueriesContext(connection) as queries:
+            last_changed(sources)
+        (query,) = queries.captured_queries
+        assert " JOIN " not in query["sql"].upper()
