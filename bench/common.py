@@ -7,6 +7,7 @@ import platform
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -71,8 +72,8 @@ def machine() -> str:
 
 
 def production_env(port: int, **extra: str) -> dict[str, str]:
-    """The production settings on loopback, without HTTPS and with the anonymous API throttle lifted
-    (every benchmark client comes from 127.0.0.1, which production would throttle as one visitor)."""
+    """The production settings on loopback, without HTTPS and with the throttles lifted (every
+    benchmark client comes from 127.0.0.1, which production would throttle as one visitor)."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "insop_portal.settings.production",
@@ -82,6 +83,9 @@ def production_env(port: int, **extra: str) -> dict[str, str]:
         "DJANGO_READ_DOT_ENV_FILE": "false",
         "API_THROTTLE_ANON": "100000000/min",
         "API_THROTTLE_USER": "100000000/min",
+        "PAGE_THROTTLE_ANON": "100000000/min",
+        "EXPORT_THROTTLE_ANON": "100000000/min",
+        "EXPORT_THROTTLE_USER": "100000000/min",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         **extra,
     }
@@ -90,6 +94,10 @@ def production_env(port: int, **extra: str) -> dict[str, str]:
 @contextmanager
 def server(command: list[str], *, port: int, env: dict[str, str], ready_path: str = "/", log: Path | None = None):
     """Run a server in its own process group until the block ends; wait until it answers."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            # Another server (one left by an interrupted run) would answer and be measured instead.
+            raise SystemExit(f"Port {port} is already in use: stop what listens there (`fuser -k {port}/tcp`).")
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True)
     try:
