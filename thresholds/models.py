@@ -177,6 +177,18 @@ class LegalInstrumentQuerySet(models.QuerySet):
         return self.filter(country=country)
 
 
+def condition_number_field(column: str, label: str, *, max_digits: int) -> models.DecimalField:
+    """A condition's bound (pH, clay, TOC, CEC): two decimal places, checked by condition_number_problem."""
+    return models.DecimalField(
+        label,
+        max_digits=max_digits,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ConditionNumberValidator(column)],
+    )
+
+
 class ThresholdValueQuerySet(models.QuerySet):
     """Which values: every page, the API, the survey's pre-fill and review and the indicators start
     from these, so "published", "current" and "the country's" are written once."""
@@ -445,61 +457,15 @@ class ThresholdValue(models.Model):
     )
 
     # Applicability conditions, structured; the source's own words are in condition_text.
-    ph_min = models.DecimalField(
-        "pH min", max_digits=4, decimal_places=2, null=True, blank=True, validators=[ConditionNumberValidator("ph_min")]
-    )
-    ph_max = models.DecimalField(
-        "pH max", max_digits=4, decimal_places=2, null=True, blank=True, validators=[ConditionNumberValidator("ph_max")]
-    )
+    ph_min = condition_number_field("ph_min", "pH min", max_digits=4)
+    ph_max = condition_number_field("ph_max", "pH max", max_digits=4)
     texture = models.CharField("soil texture", max_length=20, choices=Texture.choices, blank=True)
-    clay_min = models.DecimalField(
-        "clay % min",
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[ConditionNumberValidator("clay_min")],
-    )
-    clay_max = models.DecimalField(
-        "clay % max",
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[ConditionNumberValidator("clay_max")],
-    )
-    toc_min = models.DecimalField(
-        "organic matter/TOC % min",
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[ConditionNumberValidator("toc_min")],
-    )
-    toc_max = models.DecimalField(
-        "organic matter/TOC % max",
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[ConditionNumberValidator("toc_max")],
-    )
-    cec_min = models.DecimalField(
-        "CEC min (cmol/kg)",
-        max_digits=7,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[ConditionNumberValidator("cec_min")],
-    )
-    cec_max = models.DecimalField(
-        "CEC max (cmol/kg)",
-        max_digits=7,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[ConditionNumberValidator("cec_max")],
-    )
+    clay_min = condition_number_field("clay_min", "clay % min", max_digits=5)
+    clay_max = condition_number_field("clay_max", "clay % max", max_digits=5)
+    toc_min = condition_number_field("toc_min", "organic matter/TOC % min", max_digits=5)
+    toc_max = condition_number_field("toc_max", "organic matter/TOC % max", max_digits=5)
+    cec_min = condition_number_field("cec_min", "CEC min (cmol/kg)", max_digits=7)
+    cec_max = condition_number_field("cec_max", "CEC max (cmol/kg)", max_digits=7)
     crop = models.CharField("crop or field type", max_length=100, blank=True, help_text="e.g. paddy")
     depth = models.CharField(max_length=50, blank=True, help_text="e.g. 0-30 cm")
     extraction = models.ForeignKey(
