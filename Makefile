@@ -172,10 +172,13 @@ bench-load: migrate bench-static
 # database: the drills restart PostgreSQL, import 200,000 values and add RELIABILITY_ROWS synthetic
 # values for the load. Needs wrk, pg_dump and Chromium (CI installs them).
 RELIABILITY_ROWS ?= 100000
+# Which of the suite's tests to run (pytest -m): all of them by default; CI, which has just run the
+# light ones in make test-all, passes "drill or fuzz" (the drills, and the fuzz at 100 examples).
+RELIABILITY_MARKERS ?=
 reliability: migrate bench-static
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make reliability needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
 	$(MANAGE) load_reference_data -v0
-	SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest -m "" -p no:cacheprovider tests/reliability \
+	SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest -m "$(RELIABILITY_MARKERS)" -p no:cacheprovider tests/reliability \
 		tests/portal/test_api_schema_fuzz.py tests/browser/test_security_policy_in_chromium.py
 	$(BIN)/python bench/mixed_load.py --rows $(RELIABILITY_ROWS) --clients 50 --seconds 60
 	$(BIN)/python bench/autosave_load.py --clients 200 --responses 20
