@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.spreadsheets import UnsafeFile, read_sheet
+from core.uploads import check_size
 from reference.models import ExtractionMethod, LandUseClass, Tier
 from reference.text import match_key
 from surveys.models import ResponseInstrument, ResponseLaboratory, ResponseValue, SurveyResponse
@@ -321,11 +322,7 @@ class UploadValuesForm(RowsForInstrumentForm):
         instrument, upload = cleaned.get("instrument"), cleaned.get("file")
         if not instrument or not upload:
             return cleaned
-        if upload.size > settings.SURVEY_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s MB; the limit is %(limit)s MB.")
-                % {"size": round(upload.size / 2**20, 1), "limit": settings.SURVEY_UPLOAD_MAX_BYTES // 2**20}
-            )
+        check_size(upload, limit=settings.SURVEY_UPLOAD_MAX_BYTES)
         try:
             sheet = read_sheet(file_name=upload.name, content=upload.read())
         except UnsafeFile as exc:
