@@ -3,6 +3,7 @@ shown next to its field), uploads by their content."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -179,23 +180,38 @@ VALUE_COLUMNS = [
 MAX_ROWS = 5000
 # A pasted row is a few dozen characters; this leaves room for long conditions and notes.
 PASTE_MAX_CHARACTERS = 1_000_000
+# An upload's problems beyond this many are counted, not listed.
+LISTED_PROBLEMS = 200
 
 
-def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, rows) -> tuple[list, list[str]]:
+@dataclasses.dataclass
+class CheckedRows:
+    """Rows of a paste or a file after the checks: the values that passed every one (to be added) and,
+    for each line that did not, what is wrong with it. One bad line no longer holds back the good ones."""
+
+    values: list[ResponseValue] = dataclasses.field(default_factory=list)
+    problems: dict[int, list[str]] = dataclasses.field(default_factory=dict)  # line number -> its problems
+
+    def messages(self) -> list[str]:
+        """Every problem as "Line N: ...", in line order."""
+        return [
+            _("Line %(number)s: %(message)s") % {"number": number, "message": message}
+            for number in sorted(self.problems)
+            for message in self.problems[number]
+        ]
+
+
+def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, rows) -> CheckedRows:
     """Survey values from (line number, {column: text}) pairs, each checked with the import's rules:
-    (the values, every problem as "Line N: ..."). Codes name the harmonised classes; labels are the
-    source's words."""
+    the values that passed, and the problems of the lines that did not. Codes name the harmonised
+    classes; labels are the source's words."""
     classes = {
         "land_use": {item.code: item for item in LandUseClass.objects.all()},
         "tier": {item.code: item for item in Tier.objects.all()},
         "extraction": {item.code: item for item in ExtractionMethod.objects.all()},
     }
-    values, found, to_check = [], [], []  # found: (line number, message)
-    limit_reached = False
+    checked, to_check = CheckedRows(), []
     for number, cells in rows:
-        if len(values) >= MAX_ROWS:
-            limit_reached = True
-            break
         fields, row_problems = {}, []
         for name in VALUE_COLUMNS:
             text = (cells.get(name) or "").strip()
@@ -215,25 +231,27 @@ def checked_values(*, response: SurveyResponse, instrument: ResponseInstrument, 
             else:
                 fields[name] = text
         value = ResponseValue(instrument=instrument, **fields)
-        found += [(number, message) for message in row_problems]
-        values.append(value)
-        if not row_problems:
+        if row_problems:
+            checked.problems[number] = row_problems
+        else:
             to_check.append((number, value))
     # The rows that passed the checks above, checked with the import's rules in one pass.
-    checked = values_checked(((value, instrument) for _number, value in to_check), country_iso3=response.country.iso3)
-    for (number, _value), result in zip(to_check, checked, strict=True):
-        found += [(number, message) for messages in result.errors.values() for message in messages]
-    problems = [
-        _("Line %(number)s: %(message)s") % {"number": number, "message": message}
-        for number, message in sorted(found, key=lambda item: item[0])
-    ]
-    if limit_reached:
-        problems.append(_("More than %(limit)s rows: split the file.") % {"limit": MAX_ROWS})
-    return values, problems
+    results = values_checked(((value, instrument) for _number, value in to_check), country_iso3=response.country.iso3)
+    for (number, value), result in zip(to_check, results, strict=True):
+        found = [message for messages in result.errors.values() for message in messages]
+        if found:
+            checked.problems[number] = found
+        else:
+            checked.values.append(value)
+    return checked
 
 
 class RowsForInstrumentForm(forms.Form):
-    """Rows of values added at once to one of the response's instruments."""
+    """Rows of values added at once to one of the response's instruments. Part of the values grid's
+    form (one submit carries the grid, the paste and the file), so none of its fields is required by
+    the browser."""
+
+    use_required_attribute = False
 
     instrument = forms.ModelChoiceField(queryset=ResponseInstrument.objects.none(), label=_("Instrument"))
 
@@ -243,9 +261,29 @@ class RowsForInstrumentForm(forms.Form):
         self.fields["instrument"].queryset = response.instruments.all()
         self.fields["instrument"].initial = response.instruments.values_list("pk", flat=True).first()
 
+    def values_to_add(self) -> list[ResponseValue]:
+        """The rows that passed every check (after is_valid())."""
+        return self.cleaned_data.get("values", [])
+
+    @property
+    def lines_not_added(self) -> int:
+        """How many lines or rows were left out for their problems (after is_valid())."""
+        raise NotImplementedError
+
+    def problem_messages(self) -> list[str]:
+        """Every problem of the lines left out, as "Line N: ..." (after is_valid())."""
+        raise NotImplementedError
+
+    def left_over(self) -> RowsForInstrumentForm:
+        """A fresh form showing what was not added and why, once the good rows went elsewhere."""
+        raise NotImplementedError
+
 
 class PasteValuesForm(RowsForInstrumentForm):
-    """C. Rows pasted from a spreadsheet: pollutant, land use, tier, value, unit, conditions."""
+    """C. Rows pasted from a spreadsheet: pollutant, land use, tier, value, unit, conditions.
+
+    The lines that pass are added; the others stay in the box, alone, each with its problems
+    (lines_left), to be corrected and added again."""
 
     rows = forms.CharField(
         label=_("Rows copied from a spreadsheet"),
@@ -255,6 +293,13 @@ class PasteValuesForm(RowsForInstrumentForm):
             "land use, tier, value, unit, and optionally conditions. A header line is skipped."
         ),
     )
+    COLUMNS = ["pollutant", "land_use_label", "tier_label", "value", "unit", "condition"]
+    HEADER_WORDS = ("pollutant", "polluant", "contaminante")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text_left = ""
+        self.lines_left: list[tuple[str, list[str]]] = []  # (the line as pasted, its problems)
 
     def clean_rows(self):
         # Bounded before any line is read: a paste of megabytes would otherwise be split and checked
@@ -282,32 +327,69 @@ class PasteValuesForm(RowsForInstrumentForm):
     def clean(self):
         cleaned = super().clean()
         instrument, text = cleaned.get("instrument"), cleaned.get("rows") or ""
-        if not instrument:
+        if not instrument or self.errors:
             return cleaned
-        rows, problems = [], []
-        for number, line in enumerate(text.splitlines(), start=1):
+        lines = text.splitlines()
+        header, rows, too_short = None, [], {}  # too_short: line number -> its number of columns
+        for number, line in enumerate(lines, start=1):
             cells = [cell.strip() for cell in line.split("\t")]
-            if not any(cells) or (number == 1 and cells[0].lower() in ("pollutant", "polluant", "contaminante")):
+            if not any(cells):
                 continue
-            if len(cells) < 5:
-                problems.append(
-                    _("Line %(number)s has %(count)s columns; give at least pollutant, land use, tier, value, unit.")
-                    % {"number": number, "count": len(cells)}
-                )
-                continue
-            names = ["pollutant", "land_use_label", "tier_label", "value", "unit", "condition"]
-            rows.append((number, dict(zip(names, cells, strict=False))))
-        values, value_problems = checked_values(response=self.response, instrument=instrument, rows=rows)
-        if problems or value_problems:
-            raise forms.ValidationError(problems + value_problems)
-        if not values:
+            if number == 1 and cells[0].lower() in self.HEADER_WORDS:
+                header = line
+            elif len(cells) < 5:
+                too_short[number] = len(cells)
+            else:
+                rows.append((number, dict(zip(self.COLUMNS, cells, strict=False))))
+        checked = checked_values(response=self.response, instrument=instrument, rows=rows)
+        if not checked.values and not checked.problems and not too_short:
             raise forms.ValidationError(_("No rows were found in the pasted text."))
-        cleaned["values"] = values
+        cleaned["values"] = checked.values
+        self._keep_lines_left(lines, header, checked.problems, too_short)
         return cleaned
+
+    def _keep_lines_left(self, lines, header, problems, too_short) -> None:
+        """The lines that were not added, as pasted, after the header line when there was one; each
+        line's problems name its line in this shorter text, which is what the box will hold."""
+        left = [header] if header is not None else []
+        for number in sorted({*problems, *too_short}):
+            line = lines[number - 1]
+            left.append(line)
+            if number in too_short:
+                messages = [
+                    _("Line %(number)s has %(count)s columns; give at least pollutant, land use, tier, value, unit.")
+                    % {"number": len(left), "count": too_short[number]}
+                ]
+            else:
+                messages = [
+                    _("Line %(number)s: %(message)s") % {"number": len(left), "message": message}
+                    for message in problems[number]
+                ]
+            self.lines_left.append((line, messages))
+        self.text_left = "\n".join(left) if self.lines_left else ""
+
+    @property
+    def lines_not_added(self) -> int:
+        return len(self.lines_left)
+
+    def problem_messages(self) -> list[str]:
+        return [message for _line, messages in self.lines_left for message in messages]
+
+    def left_over(self) -> PasteValuesForm:
+        form = PasteValuesForm(
+            response=self.response,
+            prefix=self.prefix,
+            initial={"instrument": self.cleaned_data["instrument"].pk, "rows": self.text_left},
+        )
+        form.text_left, form.lines_left = self.text_left, self.lines_left
+        return form
 
 
 class UploadValuesForm(RowsForInstrumentForm):
-    """C. A filled value template (.xlsx or .csv, the import template's columns)."""
+    """C. A filled value template (.xlsx or .csv, the import template's columns).
+
+    The rows that pass are added; a file cannot stay in the form, so the rows that did not are
+    listed with their problems (rows_left)."""
 
     file = forms.FileField(
         label=_("Filled template (.xlsx or .csv)"),
@@ -317,6 +399,13 @@ class UploadValuesForm(RowsForInstrumentForm):
         ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file_name = ""
+        self.rows_left = 0
+        self.row_problems: list[str] = []  # "Line N: ...", the file's own line numbers (the header is line 1)
+        self.more_problems = 0  # problems beyond the listed ones
+
     def clean(self):
         cleaned = super().clean()
         instrument, upload = cleaned.get("instrument"), cleaned.get("file")
@@ -325,23 +414,68 @@ class UploadValuesForm(RowsForInstrumentForm):
         check_size(upload, limit=settings.SURVEY_UPLOAD_MAX_BYTES)
         try:
             sheet = read_sheet(file_name=upload.name, content=upload.read())
+            columns = [match_key(name).replace(" ", "_") for name in sheet.header]
+            if "pollutant" not in columns or "value" not in columns:
+                raise forms.ValidationError(
+                    _("The first row must name the columns, with at least pollutant and value.")
+                )
+            rows = []
+            for number, cells in enumerate(sheet.rows, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(rows) == MAX_ROWS:
+                    # Nothing is added from a file that is too long, rather than its first rows only.
+                    raise forms.ValidationError(_("More than %(limit)s rows: split the file.") % {"limit": MAX_ROWS})
+                rows.append((number, dict(zip(columns, cells, strict=False))))
         except UnsafeFile as exc:
             raise forms.ValidationError(str(exc)) from None
-        columns = [match_key(name).replace(" ", "_") for name in sheet.header]
-        if "pollutant" not in columns or "value" not in columns:
-            raise forms.ValidationError(_("The first row must name the columns, with at least pollutant and value."))
-        rows = (
-            (number, dict(zip(columns, cells, strict=False)))
-            for number, cells in enumerate(sheet.rows, start=2)
-            if any(cell.strip() for cell in cells)
-        )
-        values, problems = checked_values(response=self.response, instrument=instrument, rows=rows)
-        if problems:
-            raise forms.ValidationError(problems[:200])
-        if not values:
+        checked = checked_values(response=self.response, instrument=instrument, rows=rows)
+        if not checked.values and not checked.problems:
             raise forms.ValidationError(_("The file holds no values."))
-        cleaned["values"] = values
+        cleaned["values"] = checked.values
+        messages = checked.messages()
+        self.file_name = upload.name
+        self.rows_left = len(checked.problems)
+        self.row_problems = messages[:LISTED_PROBLEMS]
+        self.more_problems = len(messages) - len(self.row_problems)
         return cleaned
+
+    @property
+    def lines_not_added(self) -> int:
+        return self.rows_left
+
+    def problem_messages(self) -> list[str]:
+        return self.row_problems
+
+    def left_over(self) -> UploadValuesForm:
+        form = UploadValuesForm(
+            response=self.response, prefix=self.prefix, initial={"instrument": self.cleaned_data["instrument"].pk}
+        )
+        form.file_name, form.rows_left = self.file_name, self.rows_left
+        form.row_problems, form.more_problems = self.row_problems, self.more_problems
+        return form
+
+
+def grid_data_with_values(grid: forms.BaseModelFormSet, values: list[ResponseValue]):
+    """The values grid's posted data with `values` as new rows, in place of the empty rows at its end,
+    and one empty row after them: the grid is shown back with what was typed and what was pasted,
+    nothing saved. None when the grid would grow past what a formset accepts."""
+    prefix, data = grid.prefix, grid.data.copy()
+    total, initial = grid.total_form_count(), grid.initial_form_count()
+    start = total
+    while start > initial and not grid.forms[start - 1].has_changed():
+        start -= 1
+    if start + len(values) + 1 > grid.absolute_max:
+        return None
+    for index in range(start, total):
+        for key in [key for key in data if key.startswith(f"{prefix}-{index}-")]:
+            del data[key]
+    for index, value in enumerate(values, start=start):
+        for name in ValueForm.Meta.fields:
+            item = getattr(value, ResponseValue._meta.get_field(name).attname)
+            data[f"{prefix}-{index}-{name}"] = "" if item is None else str(item)
+    data[f"{prefix}-TOTAL_FORMS"] = str(start + len(values) + 1)
+    return data
 
 
 class LaboratoryForm(forms.ModelForm):

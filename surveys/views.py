@@ -9,6 +9,7 @@ message instead.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.locking import ConcurrentEdit
@@ -32,6 +33,7 @@ from surveys.forms import (
     SituationForm,
     UploadValuesForm,
     ValueFormSet,
+    grid_data_with_values,
     value_form_choices,
 )
 from surveys.models import (
@@ -109,28 +111,17 @@ def section(request, pk: int, code: str):
     title, template = SECTIONS[code]
     editable = response.is_editable
     context = {"response": response, "code": code, "title": title, "editable": editable}
-    form = _section_form(request, response, code, bind=request.method == "POST" and editable)
-    paste = upload = None
     if code == "c":
-        posted = request.method == "POST"
-        paste = PasteValuesForm(
-            request.POST if posted and "paste" in request.POST else None, response=response, prefix="paste"
-        )
-        upload = UploadValuesForm(
-            request.POST if posted and "upload" in request.POST else None,
-            request.FILES if posted and "upload" in request.POST else None,
-            response=response,
-            prefix="upload",
-        )
+        return _values_section(request, response, context, template)
+    form = _section_form(request, response, code, bind=request.method == "POST" and editable)
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
         autosave = request.headers.get("X-Autosave") == "1"
-        target = next((extra for extra in (paste, upload) if extra is not None and extra.is_bound), form)
-        saved, message, conflict = _save_section(request, response, code, target)
+        saved, message, conflict = _save_section(request, response, code, form)
         if autosave:
             status = 200 if saved else (409 if conflict else 400)
-            errors = {} if saved else _form_errors(target)
+            errors = {} if saved else _form_errors(form)
             return JsonResponse(
                 {"saved": saved, "version": response.version, "message": message, "errors": errors}, status=status
             )
@@ -139,17 +130,14 @@ def section(request, pk: int, code: str):
             return redirect(request.path)
         if message:
             messages.error(request, message)
-    context.update(form=form, paste=paste, upload=upload, version=response.version)
-    if code == "c":
-        context["instruments"] = response.instruments.all()
-        context["comments"] = ReviewComment.objects.filter(response=response, section="c", resolved=False)
+    context.update(form=form, version=response.version)
     # A form shown again with its errors says so in its status too: 409 when someone else saved first.
     status = 200 if request.method != "POST" else (409 if conflict else 400)
     return render(request, template, context, status=status)
 
 
 def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
-    data = request.POST if bind and "paste" not in request.POST and "upload" not in request.POST else None
+    data = request.POST if bind else None
     files = request.FILES if data is not None else None
     if code == "a":
         return SituationForm(data, instance=response)
@@ -158,15 +146,174 @@ def _section_form(request, response: SurveyResponse, code: str, *, bind: bool):
     if code == "b":
         formset = modelformset_factory(ResponseInstrument, form=InstrumentForm, extra=1, can_delete=True)
         return formset(data, files, queryset=response.instruments.all(), prefix="instruments")
-    if code == "e":
-        formset = modelformset_factory(ResponseLaboratory, form=LaboratoryForm, extra=1, can_delete=True)
-        return formset(data, queryset=response.laboratories.all(), prefix="laboratories")
+    formset = modelformset_factory(ResponseLaboratory, form=LaboratoryForm, extra=1, can_delete=True)
+    return formset(data, queryset=response.laboratories.all(), prefix="laboratories")
+
+
+def _values_grid(response: SurveyResponse, data=None):
     return ValueFormSet(
         data,
         queryset=ResponseValue.objects.filter(instrument__response=response).select_related("instrument"),
         prefix="values",
         form_kwargs={"response": response, "choices": value_form_choices(response)},
     )
+
+
+@dataclass
+class _ValuesOutcome:
+    """What a post of section C did, and the forms to show back: the grid, the paste and the file."""
+
+    saved: bool
+    status: int  # 200 when saved, 400 when nothing was, 409 when someone else saved first
+    message: str
+    grid: object
+    paste: PasteValuesForm
+    upload: UploadValuesForm
+    left: int = 0  # pasted lines and rows of the file not added for their problems
+
+
+def _values_section(request, response: SurveyResponse, context: dict, template: str):
+    """C. The values grid, the paste and the file are one form, so whichever button is pressed, what was
+    typed in the grid travels with the pasted rows or the file and is never lost. What passes is saved
+    together; what does not comes back with its problems (_save_values)."""
+    posted = request.method == "POST"
+    if posted and not context["editable"]:
+        raise PermissionDenied
+    autosave = request.headers.get("X-Autosave") == "1"
+    data = request.POST if posted else None
+    # A grid is posted with its management form; an older page's paste or upload came without it.
+    grid = _values_grid(response, data if posted and "values-TOTAL_FORMS" in data else None)
+    # Rows left in the box or a file chosen are added by either button; an autosave adds only on request.
+    paste_bound = posted and ("paste" in data or (not autosave and data.get("paste-rows", "").strip() != ""))
+    upload_bound = posted and ("upload" in data or (not autosave and "upload-file" in request.FILES))
+    paste = PasteValuesForm(data if paste_bound else None, response=response, prefix="paste")
+    upload = UploadValuesForm(
+        data if upload_bound else None, request.FILES if upload_bound else None, response=response, prefix="upload"
+    )
+    status = 200
+    if posted:
+        outcome = _save_values(request, response, grid, paste, upload)
+        if autosave:
+            return JsonResponse(
+                {
+                    "saved": outcome.saved,
+                    "version": response.version,
+                    "message": outcome.message,
+                    "errors": _values_errors(outcome),
+                },
+                status=outcome.status,
+            )
+        if outcome.saved and not outcome.left:
+            messages.success(request, _("Saved. You can come back and continue at any time."))
+            if outcome.message:
+                messages.success(request, outcome.message)
+            return redirect(request.path)
+        if outcome.message:
+            (messages.warning if outcome.saved else messages.error)(request, outcome.message)
+        grid, paste, upload, status = outcome.grid, outcome.paste, outcome.upload, outcome.status
+    context.update(
+        form=grid,
+        paste=paste,
+        upload=upload,
+        version=response.version,
+        instruments=response.instruments.all(),
+        comments=ReviewComment.objects.filter(response=response, section="c", resolved=False),
+    )
+    return render(request, template, context, status=status)
+
+
+def _save_values(request, response: SurveyResponse, grid, paste, upload) -> _ValuesOutcome:
+    """Save the grid's edits and the rows pasted or uploaded with it, in one version.
+
+    A problem with the paste or the file as a whole (too long, not a spreadsheet) saves nothing. Lines
+    with problems are left out and shown back with them; the others are added. When the grid itself has
+    errors nothing is saved: it comes back as typed, the rows that passed merged in as new rows."""
+    extras = [form for form in (paste, upload) if form.is_bound]
+    if not all(form.is_valid() for form in extras):
+        return _ValuesOutcome(False, 400, _("Nothing was saved: see the problems below."), grid, paste, upload)
+    added = [value for form in extras for value in form.values_to_add()]
+    counts = {form.prefix: form.lines_not_added for form in extras}
+    left = sum(counts.values())
+    if grid.is_bound and not grid.is_valid():
+        if not extras:
+            return _ValuesOutcome(False, 400, "", grid, paste, upload)
+        merged = grid_data_with_values(grid, added)
+        if merged is None:
+            message = _("Nothing was saved: correct the values marked in the grid first, then add the rows again.")
+            return _ValuesOutcome(False, 400, message, grid, paste, upload)
+        notice = [_("Nothing was saved: correct the values marked in the grid, then save.")]
+        if added:
+            notice.append(
+                ngettext(
+                    "%(count)s row passed the checks and is now in the grid, not saved yet.",
+                    "%(count)s rows passed the checks and are now in the grid, not saved yet.",
+                    len(added),
+                )
+                % {"count": len(added)}
+            )
+        notice += _left_notice(counts)
+        return _ValuesOutcome(
+            False, 400, " ".join(notice), _values_grid(response, merged), *_left_over(paste, upload), left=left
+        )
+    rows = grid.save(commit=False) if grid.is_bound else []  # the grid's changed and new rows, not saved yet
+    deleted = grid.deleted_objects if grid.is_bound else []
+    if extras and not (rows or deleted or added):
+        # Only lines with problems and no edit: nothing to save, and no new version.
+        notice = " ".join([_added_notice(0), *_left_notice(counts)])
+        return _ValuesOutcome(False, 400, notice, grid, *_left_over(paste, upload), left=left)
+    saved, message, conflict = _save_changes(request, response, "c", rows=rows, deleted=deleted, added=added)
+    if not saved:
+        return _ValuesOutcome(False, 409 if conflict else 400, message, grid, paste, upload)
+    notice = [_added_notice(len(added))] if extras else []
+    notice += _left_notice(counts)
+    if extras and (rows or deleted) and left:
+        notice.append(_("Your changes in the grid were saved."))
+    if not left:
+        return _ValuesOutcome(True, 200, " ".join(notice), grid, paste, upload)
+    return _ValuesOutcome(True, 200, " ".join(notice), _values_grid(response), *_left_over(paste, upload), left=left)
+
+
+def _left_over(paste: PasteValuesForm, upload: UploadValuesForm) -> tuple[PasteValuesForm, UploadValuesForm]:
+    """The paste and file forms once their good rows went elsewhere: only what was not added, and why."""
+    return tuple(form.left_over() if form.is_bound else form for form in (paste, upload))
+
+
+def _added_notice(count: int) -> str:
+    return ngettext("%(count)s row added.", "%(count)s rows added.", count) % {"count": count}
+
+
+def _left_notice(counts: dict[str, int]) -> list[str]:
+    notice = []
+    if counts.get("paste"):
+        notice.append(
+            ngettext(
+                "%(count)s pasted line needs attention below.",
+                "%(count)s pasted lines need attention below.",
+                counts["paste"],
+            )
+            % {"count": counts["paste"]}
+        )
+    if counts.get("upload"):
+        notice.append(
+            ngettext(
+                "%(count)s row of the file was not added; see why below.",
+                "%(count)s rows of the file were not added; see why below.",
+                counts["upload"],
+            )
+            % {"count": counts["upload"]}
+        )
+    return notice
+
+
+def _values_errors(outcome: _ValuesOutcome) -> dict:
+    """An autosave's errors: the grid's by row, the paste's and the file's under their prefixes."""
+    errors = _form_errors(outcome.grid) if outcome.grid.is_bound and not outcome.saved else {}
+    for form in (outcome.paste, outcome.upload):
+        found = [str(message) for field_errors in form.errors.values() for message in field_errors]
+        found += form.problem_messages()
+        if found:
+            errors[form.prefix] = found
+    return errors
 
 
 def _posted_version(request) -> int | None:
@@ -176,21 +323,24 @@ def _posted_version(request) -> int | None:
 
 
 def _save_section(request, response: SurveyResponse, code: str, form) -> tuple[bool, str, bool]:
-    """(saved, message, conflict): the message says why nothing was saved beyond the form's own
-    errors; conflict is true when someone else saved first (409), not when the form was wrong (400)."""
+    """(saved, message, conflict) for sections A, B, D and E (see _save_changes)."""
     if not form.is_valid():
         return False, "", False
-    expected = _posted_version(request)
-    if expected is None:
-        return False, _("The form was incomplete (no version); reload the page."), False
     changes = {}
     if code == "a":
         changes["land_uses"] = form.cleaned_data["land_uses"]
-    elif isinstance(form, (PasteValuesForm, UploadValuesForm)):
-        changes["added"] = form.cleaned_data["values"]
     elif code != "d":
         changes["rows"] = form.save(commit=False)  # the formset's changed and new rows, not saved yet
         changes["deleted"] = form.deleted_objects
+    return _save_changes(request, response, code, **changes)
+
+
+def _save_changes(request, response: SurveyResponse, code: str, **changes) -> tuple[bool, str, bool]:
+    """(saved, message, conflict): the message says why nothing was saved beyond the form's own
+    errors; conflict is true when someone else saved first (409), not when the form was wrong (400)."""
+    expected = _posted_version(request)
+    if expected is None:
+        return False, _("The form was incomplete (no version); reload the page."), False
     try:
         response_section_save(response=response, user=request.user, expected_version=expected, section=code, **changes)
     except ConcurrentEdit as exc:
