@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,7 +86,21 @@ class Country(models.Model):
         return translated_name(self.m49_subregion)
 
 
-class Pollutant(models.Model):
+class AddedByProposal(models.Model):
+    """Who added an entry by accepting the matcher's proposal during an import, when, and in which
+    import batch (`added_note`). Blank for entries loaded from the fixtures or typed in the admin."""
+
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    added_at = models.DateTimeField(null=True, blank=True, editable=False)
+    added_note = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Pollutant(AddedByProposal):
     """A substance or a sum parameter (e.g. the sum of DDT, DDD and DDE) that thresholds regulate."""
 
     class Group(models.TextChoices):
@@ -137,7 +152,7 @@ class Pollutant(models.Model):
         return self.name
 
 
-class PollutantSynonym(models.Model):
+class PollutantSynonym(AddedByProposal):
     """A name under which a pollutant appears in sources, in any language; used for matching."""
 
     pollutant = models.ForeignKey(Pollutant, on_delete=models.CASCADE, related_name="synonyms")
@@ -225,7 +240,7 @@ class Unit(models.Model):
         return value * self.factor_to_mg_kg
 
 
-class UnitAlias(models.Model):
+class UnitAlias(AddedByProposal):
     """Another way sources write a unit ("mg/kg dry matter", "mg kg-1", "ppm"). Curators add more."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="aliases")
@@ -286,3 +301,58 @@ class Tier(HarmonisedClass):
 class ExtractionMethod(HarmonisedClass):
     class Meta(HarmonisedClass.Meta):
         verbose_name = "extraction method"
+
+
+class LabelTerm(models.Model):
+    """A word or phrase of soil law that names a land use or a tier, in any language, with its source.
+
+    The matcher (thresholds/matching.py) finds these terms anywhere inside a source's label and
+    proposes the term's class. Loaded from fixtures/reference/vocabulary.yaml; curators add more.
+    """
+
+    class Kind(models.TextChoices):
+        LAND_USE = "land_use", "Land use"
+        TIER = "tier", "Tier"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    term = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, editable=False)
+    language = models.CharField(max_length=10, help_text="ISO 639-1 code, e.g. de, nl, zh.")
+    land_use = models.ForeignKey(LandUseClass, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approximate = models.BooleanField(
+        default=False, help_text="The term only roughly fits the class; values read through it are flagged."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=500, help_text="Where the term is used in this sense: address and title.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "language", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="label_term_unique"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="land_use") & models.Q(land_use__isnull=False) & models.Q(tier__isnull=True))
+                | (models.Q(kind="tier") & models.Q(tier__isnull=False) & models.Q(land_use__isnull=True)),
+                name="label_term_target_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.language}) → {self.land_use or self.tier}"
+
+    def save(self, *args, **kwargs):
+        self.key = match_key(self.term)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.key = match_key(self.term)
+        if not self.key:
+            raise ValidationError({"term": "A term needs letters."})
+        if (self.kind == self.Kind.LAND_USE) != (self.land_use_id is not None) or (self.kind == self.Kind.TIER) != (
+            self.tier_id is not None
+        ):
+            raise ValidationError("Give the land-use class for a land-use term, the tier for a tier term.")
+        clash = LabelTerm.objects.filter(kind=self.kind, key=self.key).exclude(pk=self.pk).first()
+        if clash:
+            raise ValidationError({"term": f"{self.term!r} is already a term ({clash})."})

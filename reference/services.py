@@ -19,6 +19,7 @@ from reference.cas import validate_cas
 from reference.models import (
     Country,
     ExtractionMethod,
+    LabelTerm,
     LandUseClass,
     Pollutant,
     PollutantSynonym,
@@ -76,8 +77,10 @@ def reference_data_load(*, fixtures_dir: Path = DEFAULT_FIXTURES_DIR) -> LoadRep
     units_doc = _read_yaml(fixtures_dir / "units.yaml")
     classes_doc = _read_yaml(fixtures_dir / "classes.yaml")
     partnerships_doc = _read_yaml(fixtures_dir / "gsp_partnerships.yaml")
+    vocabulary_doc = _read_yaml(fixtures_dir / "vocabulary.yaml")
 
     problems = _check_pollutants(pollutants_doc, "pollutants.yaml") + _check_units(units_doc, "units.yaml")
+    problems += _check_vocabulary(vocabulary_doc, classes_doc, "vocabulary.yaml")
     if problems:
         raise ReferenceDataError(problems)
 
@@ -87,6 +90,7 @@ def reference_data_load(*, fixtures_dir: Path = DEFAULT_FIXTURES_DIR) -> LoadRep
         _load_classes(classes_doc, report)
         _load_units(units_doc, report)
         _load_pollutants(pollutants_doc, report)
+        _load_vocabulary(vocabulary_doc, report)
     return report
 
 
@@ -147,6 +151,34 @@ def _check_units(doc: dict, filename: str) -> list[str]:
                 factor_to_mg_kg(entry.get("pint") or "")
             except ValueError as exc:
                 problems.append(f"{where}: {exc}.")
+    return problems
+
+
+def _check_vocabulary(doc: dict, classes_doc: dict, filename: str) -> list[str]:
+    """Every term names a class of its kind, has a language and a source, and means one class."""
+    problems: list[str] = []
+    codes = {
+        "land_use": {entry["code"] for entry in classes_doc.get("land_uses") or []},
+        "tier": {entry["code"] for entry in classes_doc.get("tiers") or []},
+    }
+    for kind in ("land_use", "tier"):
+        seen: dict[str, str] = {}
+        for number, entry in enumerate(doc.get(kind) or [], start=1):
+            term = str(entry.get("term") or "").strip()
+            where = f"{filename}, {kind} entry {number} ({term or 'no term'})"
+            if not match_key(term):
+                problems.append(f"{where}: `term` is missing.")
+                continue
+            if entry.get("class") not in codes[kind]:
+                problems.append(
+                    f"{where}: class {entry.get('class')!r} is not one of {', '.join(sorted(codes[kind]))}."
+                )
+            for required in ("language", "source"):
+                if not str(entry.get(required) or "").strip():
+                    problems.append(f"{where}: `{required}` is missing.")
+            owner = seen.setdefault(match_key(term), str(entry.get("class")))
+            if owner != entry.get("class"):
+                problems.append(f"{where}: the term is also given as {owner}; a term must mean one class.")
     return problems
 
 
@@ -281,3 +313,34 @@ def _load_pollutants(doc: dict, report: LoadReport) -> None:
     for entry in entries:
         if entry.get("members") and entry["name"] in new_names:
             by_name[entry["name"]].members.add(*(by_name[member] for member in entry["members"]))
+
+
+def _load_vocabulary(doc: dict, report: LoadReport) -> None:
+    classes = {
+        "land_use": {item.code: item for item in LandUseClass.objects.all()},
+        "tier": {item.code: item for item in Tier.objects.all()},
+    }
+    existing = set(LabelTerm.objects.values_list("kind", "key"))
+    new = []
+    for kind in ("land_use", "tier"):
+        for entry in doc.get(kind) or []:
+            term = str(entry["term"]).strip()
+            key = match_key(term)
+            if (kind, key) in existing:
+                report.count("vocabulary terms", created=False)
+                continue
+            existing.add((kind, key))
+            new.append(
+                LabelTerm(
+                    kind=kind,
+                    term=term,
+                    key=key,
+                    language=str(entry["language"]),
+                    **{kind: classes[kind][entry["class"]]},
+                    approximate=bool(entry.get("approximate")),
+                    note=str(entry.get("note") or "")[:300],
+                    source=str(entry["source"])[:500],
+                )
+            )
+            report.count("vocabulary terms", created=True)
+    LabelTerm.objects.bulk_create(new)

@@ -116,6 +116,8 @@ _DRY_TERMS = [
     "сухой почвы",
     "воздушно-сухой массы",
     "воздушно-сухой почвы",
+    # Vietnamese: đất khô (dry soil)
+    "đất khô",
     # Chinese, Japanese, Korean
     "干重",
     "乾重",
@@ -155,7 +157,10 @@ _FILLER_TERMS = [
     "terreno",
     "bodem",
     "почвы",
+    "почве",
     "土壤",
+    "đất",
+    "ดิน",
     "w/w",
     "m/m",
     "by weight",
@@ -217,6 +222,29 @@ _REFUSALS = [
     ),
 ]
 
+# Unit names written out in other languages and scripts, folded (no accents, lower case), longest first:
+# "毫克/公斤" (zh), "มิลลิกรัม/กิโลกรัม" (th), "в миллиграммах на килограмм" (ru), "miligramos por kilogramo" (es).
+_GRAM_ENDINGS = r"gram(?:me|mo|ma|mi|a|o|e)?s?"
+_ZWNJ = "\u200c"  # Persian writes میلی‌گرم with a zero-width non-joiner
+_NAMED_UNITS = [
+    (
+        "毫克|ミリグラム|밀리그램|มิลลิกรัม|миллиграмм[а-я]*|mili?" + _GRAM_ENDINGS + f"|ملغم|ملغ|مجم|میلی[{_ZWNJ} ]?گرم",
+        " mg ",
+    ),
+    ("微克|マイクログラム|마이크로그램|ไมโครกรัม|микрограмм[а-я]*|micro?" + _GRAM_ENDINGS + "|ميكروغرام", " ug "),
+    ("纳克|奈克|ナノグラム|나노그램|นาโนกรัม|нанограмм[а-я]*|nano" + _GRAM_ENDINGS, " ng "),
+    (
+        "千克|公斤|キログラム|킬로그램|กิโลกรัม|килограмм[а-я]*|(?:k|qu)ilo"
+        + _GRAM_ENDINGS
+        + f"|كغم|كجم|كغ|کیلو[{_ZWNJ} ]?گرم",
+        " kg ",
+    ),
+    ("(?<![毫微纳奈千])克|グラム|그램|(?<![ลโนอ])กรัม|(?<![а-я])грамм[а-я]*|(?<![a-z])" + _GRAM_ENDINGS, " g "),
+    (r"(?<![a-z])(?:por|pour|par|pro|je|pe|na)(?![a-z])|(?<![а-я])на(?![а-я])|ต่อ|当たり|당", " / "),
+    (r"(?<![а-я])в(?![а-я])|(?<![a-z])(?:en|in)(?![a-z])", " "),
+]
+# Folded as the text they are matched in is (_fold: a katakana グ loses its voicing mark there).
+_NAMED_UNITS = [(re.compile(_fold(pattern)), replacement) for pattern, replacement in _NAMED_UNITS]
 _CYRILLIC_UNITS = {"мкг": "ug", "мг": "mg", "нг": "ng", "кг": "kg", "г": "g", "т": "t", "л": "l", "дм": "dm", "м": "m"}
 _WORDS = [
     (re.compile(r"parts?\s+per\s+million"), " ppm "),
@@ -335,6 +363,8 @@ def _mass_fraction(written: str, text: str) -> tuple[str, Decimal]:
     for cyrillic, latin in _CYRILLIC_UNITS.items():
         expression = re.sub(rf"(?<![а-я]){cyrillic}(?![а-я])", latin, expression)
     for regex, replacement in _WORDS:
+        expression = regex.sub(replacement, expression)
+    for regex, replacement in _NAMED_UNITS:
         expression = regex.sub(replacement, expression)
     expression = re.sub(r"(?<=[a-z])\.(?=\s*[a-z])", " ", expression)
     expression = re.sub(r"-(?!\s*\d)", " ", expression)  # what is left of "mg/kg-DW" once DW is read

@@ -31,7 +31,7 @@ from surveys.models import (
     SurveyEdition,
     SurveyResponse,
 )
-from surveys.validation import response_values_checked, source_records, value_record
+from surveys.validation import SURVEY_DECISIONS, response_values_checked, source_records, value_record
 from thresholds.importing import plan_records
 from thresholds.models import FREE_TEXT_LIMIT, LegalInstrument, ThresholdValue
 from thresholds.selectors import instruments_held_by, values_held_by
@@ -367,7 +367,7 @@ def _import_chosen(chosen: list, *, response: SurveyResponse, user) -> tuple:
         )
         for checked in chosen
     ]
-    plan = plan_records(records, file_name=f"survey response #{response.pk} ({response})")
+    plan = plan_records(records, file_name=f"survey response #{response.pk} ({response})", decisions=SURVEY_DECISIONS)
     try:
         result = import_plan_commit(plan=plan, user=user, from_survey=response)
     except ImportNeedsPublishPermission:

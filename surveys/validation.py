@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
+from reference.localisation import translated_name
 from thresholds.exports import SOURCES, export_rows
-from thresholds.importing import VALUE_WITH_QUALIFIER, PlannedRow, plan_records
+from thresholds.importing import VALUE_WITH_QUALIFIER, Decisions, PlannedRow, plan_records
+from thresholds.matching import Reading
 from thresholds.models import ThresholdValue
+
+# A focal point's words are read as a curator's import reads them, proposals accepted: the focal point
+# sees each proposal as "read as ..." before submitting, and the curator who accepts the response
+# accepts them with it (into the curated tables, the values flagged for review).
+SURVEY_DECISIONS = Decisions(accept_all=True)
 
 # Template column -> the survey field a problem with it is shown next to.
 COLUMN_TO_FIELD = {
@@ -96,6 +105,35 @@ class CheckedValue:
     errors: dict[str, list[str]]
     source: dict[str, str] | None
 
+    @property
+    def read_as(self) -> list[str]:
+        """How the portal read the words it was not sure of, in the visitor's language."""
+        return [reading_in_words(reading) for reading in (self.row.readings if self.row else [])]
+
+
+def reading_in_words(reading: Reading) -> str:
+    """e.g. 'tier “Interventiewaarde” read as Intervention or action (to be checked by a curator)'."""
+    target = translated_name(reading.target) if reading.kind in ("land_use", "tier") else reading.target
+    if reading.new_pollutant:
+        target = _("a new pollutant, %(name)s (CAS %(cas)s)") % {"name": reading.new_name, "cas": reading.cas}
+    what = {
+        "pollutant": _("pollutant"),
+        "unit": _("unit"),
+        "land_use": _("land use"),
+        "tier": _("tier"),
+    }[reading.kind]
+    if reading.approximate:
+        return _("%(what)s “%(text)s” read as %(target)s, approximately (a curator will check it)") % {
+            "what": what,
+            "text": reading.text,
+            "target": target,
+        }
+    return _("%(what)s “%(text)s” read as %(target)s (a curator will check it)") % {
+        "what": what,
+        "text": reading.text,
+        "target": target,
+    }
+
 
 def values_checked(items, *, country_iso3: str) -> list[CheckedValue]:
     """(value, instrument) pairs checked in one pass, as the rows of one file: the reference tables
@@ -108,7 +146,7 @@ def values_checked(items, *, country_iso3: str) -> list[CheckedValue]:
         value_record(value, instrument=instrument, country_iso3=country_iso3, source=sources.get(value.source_value_id))
         for value, instrument in items
     ]
-    plan = plan_records(records, file_name="survey response")
+    plan = plan_records(records, file_name="survey response", decisions=SURVEY_DECISIONS)
     rows = {row.row: row for row in plan.rows}
     problems: dict[int, list] = {}
     for problem in plan.problems:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,7 @@ from reference.models import Country
 from thresholds.exports import export_rows
 from thresholds.forms import ImportUploadForm, LegalInstrumentForm, ThresholdValueForm
 from thresholds.import_template import template_example_rows, template_readme
+from thresholds.importing import Decisions
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue
 from thresholds.record import TEMPLATE_COLUMNS
 from thresholds.services import (
@@ -411,7 +413,8 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         )
 
     def import_view(self, request):
-        """Upload, preview (a dry run: what would be created, updated, left unchanged), then commit."""
+        """Upload, preview (a dry run: what would be created, updated, left unchanged, and how each of the
+        file's words was read, with the matcher's proposals to accept or change), then commit."""
         self._check_import_permission(request)
         context = {
             **self.admin_site.each_context(request),
@@ -429,21 +432,34 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             default_storage.save(f"{PENDING_DIR}/{token}", ContentFile(content))
             request.session.setdefault(SESSION_KEY, {})[str(token)] = upload.name
             request.session.modified = True
-            try:
-                result = threshold_import(file_name=upload.name, content=content, user=request.user, dry_run=True)
-                # What the curator is shown, kept for the commit: a value changed since refuses it.
-                seen = json.dumps(import_preview_seen(result.plan)).encode()
-                default_storage.save(f"{PENDING_DIR}/{token}.seen.json", ContentFile(seen))
-                context.update(plan=result.plan, summary=result.plan.summary(), token=token)
-            except ImportRejected as exc:
-                context.update(
-                    plan=exc.plan,
-                    problems=exc.plan.problems[:500],
-                    token=token,
-                    more_problems=max(0, len(exc.plan.problems) - 500),
-                )
+            self._import_preview(request, context, token=str(token), file_name=upload.name, content=content)
         context["form"] = form
         return render(request, "admin/thresholds/import.html", context)
+
+    def _import_preview(self, request, context, *, token: str, file_name: str, content: bytes, changes=None):
+        """A dry run with the matcher's proposals accepted (and the curator's changes), shown for confirmation."""
+        decisions = Decisions(accept_all=True, changes=changes or {})
+        try:
+            result = threshold_import(
+                file_name=file_name, content=content, user=request.user, dry_run=True, decisions=decisions
+            )
+            # What the curator is shown, kept for the commit: a value changed since refuses it.
+            seen = json.dumps(import_preview_seen(result.plan)).encode()
+            path = f"{PENDING_DIR}/{token}.seen.json"
+            if default_storage.exists(path):
+                default_storage.delete(path)
+            default_storage.save(path, ContentFile(seen))
+            plan = result.plan
+            context.update(plan=plan, summary=plan.summary(), token=token, preview_rows=_preview_rows(plan))
+        except ImportRejected as exc:
+            plan = exc.plan
+            context.update(
+                plan=plan,
+                problems=plan.problems[:500],
+                token=token,
+                more_problems=max(0, len(plan.problems) - 500),
+            )
+        context.update(readings=_readings_shown(plan), new_instruments=_new_instruments(plan))
 
     def _import_commit(self, request, context):
         token = request.POST["token"]
@@ -454,10 +470,28 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             return redirect("admin:thresholds_import")
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
             content = handle.read()
+        # The curator's changes to proposals: proposal_key[i] read as proposal_as[i] (blank: as proposed).
+        changes = {
+            key: chosen
+            for key, chosen in zip(
+                request.POST.getlist("proposal_key"), request.POST.getlist("proposal_as"), strict=False
+            )
+            if key and chosen
+        }
+        if "preview_again" in request.POST:
+            self._import_preview(request, context, token=token, file_name=file_name, content=content, changes=changes)
+            context["form"] = ImportUploadForm()
+            return render(request, "admin/thresholds/import.html", context)
         with default_storage.open(seen, "rb") as handle:
             previewed = json.load(handle)
         try:
-            result = threshold_import(file_name=file_name, content=content, user=request.user, previewed=previewed)
+            result = threshold_import(
+                file_name=file_name,
+                content=content,
+                user=request.user,
+                previewed=previewed,
+                decisions=Decisions(accept_all=True, changes=changes),
+            )
         except ImportRejected as exc:
             # The database changed since the preview (e.g. another import): show the new report.
             context.update(plan=exc.plan, problems=exc.plan.problems[:500], token=token, form=ImportUploadForm())
@@ -473,10 +507,16 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
                 f"{file_name}: nothing to change; all {summary['unchanged']} values are as in the file.",
             )
             return redirect("admin:thresholds_thresholdvalue_changelist")
+        accepted = len(result.batch.accepted_proposals)
         messages.success(
             request,
             f"{file_name} imported as batch #{result.batch.pk}: {summary['create']} created, {summary['update']} "
-            f"updated, {summary['unchanged']} unchanged.",
+            f"updated, {summary['unchanged']} unchanged"
+            + (
+                f"; {accepted} proposal(s) accepted into the curated tables, their values flagged for review."
+                if accepted
+                else "."
+            ),
         )
         return redirect(reverse("admin:thresholds_importbatch_change", args=[result.batch.pk]))
 
@@ -490,7 +530,13 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
             content = handle.read()
         try:
-            threshold_import(file_name=file_name, content=content, user=request.user, dry_run=True)
+            threshold_import(
+                file_name=file_name,
+                content=content,
+                user=request.user,
+                dry_run=True,
+                decisions=Decisions(accept_all=True),
+            )
             problems = []
         except ImportRejected as exc:
             problems = exc.plan.problems
@@ -569,6 +615,84 @@ class LabelClassificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "land_use", "tier", "approximate"]
     list_select_related = ["land_use", "tier"]
     search_fields = ["label", "note"]
+
+
+def _readings_shown(plan) -> list[dict]:
+    """Every distinct text of the file as the matcher read it (proposals first), with what a curator may
+    change a proposal to."""
+    matcher = plan.matcher
+    if matcher is None:
+        return []
+    options = {
+        "land_use": [(item.code, item.name) for item in matcher.classes["land_use"].values()],
+        "tier": [(item.code, item.name) for item in matcher.classes["tier"].values()],
+        "unit": [(unit.code, unit.code) for unit in matcher.units.values()],
+        "pollutant": [(name, name) for name in sorted(matcher.pollutant_names.values())],
+    }
+    shown = []
+    for use in sorted(plan.readings.values(), key=lambda use: not use.reading.is_proposal):
+        reading = use.reading
+        choices = list(options[reading.kind]) if reading.is_proposal else []
+        if reading.new_pollutant:
+            choices.insert(0, ("new", f"new pollutant: {reading.new_name} (CAS {reading.cas})"))
+        shown.append(
+            {
+                "key": reading.key,
+                "column": use.column,
+                "text": reading.text,
+                "read_as": use.target,
+                "code": use.target_code,
+                "how": reading.how,
+                "reason": reading.reason,
+                "confidence": f"{reading.confidence:.0%}",
+                "approximate": reading.approximate,
+                "basis": reading.basis,
+                "factor": reading.factor,
+                "rows": len(use.rows),
+                "first_rows": ", ".join(str(row) for row in use.rows[:5]),
+                "choices": choices,
+                "changed": use.changed,
+            }
+        )
+    return shown[:1000]
+
+
+def _preview_rows(plan, limit: int = 300) -> list[dict]:
+    """The first rows as they would be written: the source's words beside what they were matched to."""
+    matcher = plan.matcher
+    new_names = {use.reading.key: use.reading.new_name for use in plan.proposals if use.reading.new_pollutant}
+    rows = []
+    for row in plan.rows[:limit]:
+        fields = row.fields
+        unit = matcher.units.get(fields["unit_id"])
+        pollutant = matcher.pollutant_names.get(fields["pollutant_id"]) or (
+            f"new: {new_names.get(fields['new_pollutant'], '')}" if fields["new_pollutant"] else ""
+        )
+        factor = unit.factor_to_mg_kg if unit else None
+        rows.append(
+            {
+                "row": row.row,
+                "action": row.action,
+                "pollutant_label": fields["pollutant_label"],
+                "pollutant": pollutant,
+                "value": f"{fields['qualifier']} {fields['value_text']}".replace("= ", ""),
+                "unit_label": fields["unit_label"],
+                "unit": unit.code if unit else "",
+                "basis": fields.get("unit_basis", ""),
+                "mg_kg": (Decimal(fields["value_text"]) * factor).normalize() if factor is not None else None,
+                "land_use_label": fields["land_use_label"],
+                "land_use": matcher.classes["land_use"][fields["land_use_id"]].name,
+                "tier_label": fields["tier_label"],
+                "tier": matcher.classes["tier"][fields["tier_id"]].name,
+                "recognised": "; ".join(row.recognised),
+                "review": fields["review_note"],
+            }
+        )
+    return rows
+
+
+def _new_instruments(plan) -> list[str]:
+    return [item.title for item in plan.instruments.values() if item.action == "create"]
 
 
 def _remove_stale_uploads(max_age=timedelta(days=1)) -> None:

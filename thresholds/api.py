@@ -24,6 +24,7 @@ from core.throttling import EXPORT_THROTTLES
 from reference.api import CountryViewSet
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import ThresholdFilter
+from thresholds.importing import Decisions
 from thresholds.models import LegalInstrument
 from thresholds.selectors import (
     DATA_CHANGES,
@@ -138,6 +139,25 @@ def _problems_as_validation_error(rejected: ImportRejected) -> exceptions.Valida
     return exceptions.ValidationError(errors)
 
 
+def _proposal_decisions(request) -> Decisions:
+    """?accept_proposals=true accepts the matcher's proposals (a label read from its words, a name with
+    a qualifier dropped, a new pollutant from its CAS number); without it each is a 400 problem naming
+    the proposal, so nothing is read in a way the writer did not see."""
+    given = request.query_params.get("accept_proposals", "false").strip().lower()
+    if given not in ("true", "false", "1", "0"):
+        raise exceptions.ValidationError({"accept_proposals": ["accept_proposals must be true or false."]})
+    return Decisions(accept_all=given in ("true", "1"))
+
+
+ACCEPT_PROPOSALS = OpenApiParameter(
+    "accept_proposals",
+    bool,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Accept the matcher's proposals for labels, names and units it reads from their words; "
+    "without it a proposal is a 400 problem showing how the text would be read.",
+)
+
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True, description="The record's ETag.")
 
 
@@ -151,10 +171,12 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=T
         },
     ),
     retrieve=extend_schema(responses={200: ThresholdValueSerializer}),
-    create=extend_schema(request=ThresholdWriteSerializer, responses={201: ThresholdValueSerializer}),
+    create=extend_schema(
+        request=ThresholdWriteSerializer, responses={201: ThresholdValueSerializer}, parameters=[ACCEPT_PROPOSALS]
+    ),
     partial_update=extend_schema(
         request=ThresholdWriteSerializer,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH, ACCEPT_PROPOSALS],
         responses={200: ThresholdValueSerializer},
     ),
     withdraw=extend_schema(request=None, parameters=[IF_MATCH], responses={200: ThresholdValueSerializer}),
@@ -278,7 +300,9 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
 
     def create(self, request, *args, **kwargs):
         try:
-            value = threshold_create(record=self._record(request), user=request.user)
+            value = threshold_create(
+                record=self._record(request), user=request.user, decisions=_proposal_decisions(request)
+            )
         except ImportRejected as rejected:
             raise _problems_as_validation_error(rejected) from rejected
         response = self._representation(value, status.HTTP_201_CREATED)
@@ -291,7 +315,13 @@ class ThresholdValueViewSet(CachingMixin, viewsets.ModelViewSet):
         version = expected_version(request, value)
         changes = self._record(request)
         try:
-            value = threshold_update(value=value, changes=changes, user=request.user, expected_version=version)
+            value = threshold_update(
+                value=value,
+                changes=changes,
+                user=request.user,
+                expected_version=version,
+                decisions=_proposal_decisions(request),
+            )
         except ImportRejected as rejected:
             raise _problems_as_validation_error(rejected) from rejected
         except ConcurrentEdit as exc:

@@ -27,6 +27,7 @@ THRESHOLD = OpenApiExample(
         "value": "0.3",
         "qualifier": "=",
         "unit": "mg/kg",
+        "unit_basis": "",
         "value_mg_kg": 0.3,
         "land_use": "agricultural",
         "land_use_label": "agricultural",

@@ -6,7 +6,6 @@ no problems; a plan with problems is shown (or downloaded) as a row-by-row repor
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections import defaultdict
@@ -21,22 +20,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from core.spreadsheets import UnsafeFile, read_sheet, unneutralise
-from reference.cas import looks_like_cas
-from reference.models import (
-    Country,
-    ExtractionMethod,
-    LandUseClass,
-    Pollutant,
-    PollutantSynonym,
-    Tier,
-    UnitAlias,
-)
-from reference.text import match_key, unit_key
-from reference.units import factor_to_mg_kg
+from reference.models import Country, ExtractionMethod
+from reference.text import match_key
+from reference.units import unit_basis
 from thresholds.conditions import recognise_conditions
+from thresholds.matching import Matcher, Reading
 from thresholds.models import (
     PLAIN_DECIMAL,
-    LabelClassification,
     LegalInstrument,
     ThresholdValue,
     condition_number_problem,
@@ -93,6 +83,33 @@ class Problem:
     column: str
     value: str
     message: str
+    proposal: str = ""  # the key of the matcher's proposal (Reading.key) waiting for a curator, if that is all it is
+
+
+@dataclass
+class Decisions:
+    """What a curator decided about the matcher's proposals: accept them all, and/or change some.
+
+    `changes` maps a proposal's key (Reading.key) to what it should be read as instead: a land-use or
+    tier code, a unit's code, a pollutant's name (or "new" for a proposed new pollutant). A changed
+    proposal is accepted as changed."""
+
+    accept_all: bool = False
+    changes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReadingUse:
+    """One distinct text of a file as the matcher read it, and the rows that use it."""
+
+    reading: Reading
+    column: str
+    rows: list[int] = field(default_factory=list)
+    accepted: bool = False  # a proposal the curator accepted (as proposed or changed)
+    target_id: int | None = None  # what it is used as: the reading's target, or the curator's change
+    target: str = ""
+    target_code: str = ""
+    changed: bool = False
 
 
 @dataclass
@@ -101,6 +118,7 @@ class PlannedRow:
     instrument: tuple
     fields: dict
     recognised: list[str] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)  # proposals and approximate readings it rests on
     action: str = ""  # create, update or unchanged
     existing_id: int | None = None
     # The stored value as planned against: the import refuses to write if it changed in the meantime.
@@ -145,6 +163,74 @@ class ImportPlan:
     instruments: dict[tuple, PlannedInstrument] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     rows_total: int = 0
+    decisions: Decisions = field(default_factory=Decisions)
+    readings: dict[str, ReadingUse] = field(default_factory=dict)  # by Reading.key, in the order first met
+    matcher: Matcher | None = None
+
+    @property
+    def proposals(self) -> list[ReadingUse]:
+        """Each distinct proposal once, with the rows it affects."""
+        return [use for use in self.readings.values() if use.reading.is_proposal]
+
+    @property
+    def waits_for_proposals(self) -> bool:
+        """Its only problems are proposals a curator has not accepted yet."""
+        return bool(self.problems) and all(problem.proposal for problem in self.problems)
+
+    def use(self, reading: Reading, row: int, column: str, review: list[str]) -> int | None:
+        """The id a matched text stands for on this row: the reading's target, or, for a proposal, what
+        the curator accepted or changed it to. Proposals and approximate readings add a review note."""
+        use = self.readings.get(reading.key)
+        if use is None:
+            use = self.readings[reading.key] = ReadingUse(
+                reading, column, target_id=reading.target_id, target=reading.target, target_code=reading.target_code
+            )
+            if reading.is_proposal:
+                self._decide(use)
+        use.rows.append(row)
+        if reading.is_proposal and use.accepted and not use.changed:
+            review.append(f"{column} {reading.describe()}.")
+        elif reading.approximate and not use.changed:
+            review.append(f"{column} “{reading.text}” was classified approximately: {reading.reason}.")
+        return use.target_id
+
+    def is_new_pollutant(self, reading: Reading) -> bool:
+        use = self.readings.get(reading.key)
+        return bool(use and reading.new_pollutant and use.target_code == "new")
+
+    def _decide(self, use: ReadingUse) -> None:
+        change = self.decisions.changes.get(use.reading.key)
+        if change is None:
+            use.accepted = self.decisions.accept_all
+            return
+        found = self.matcher.target_for_change(use.reading, change) if self.matcher else None
+        if found is None:
+            return  # an unknown change: the proposal stays open, and the plan says what may be chosen
+        use.target_id, use.target, use.target_code = found
+        use.accepted, use.changed = True, (found[2] != use.reading.target_code)
+
+    def add_open_proposals(self) -> None:
+        """One problem per proposal not accepted, at its first row, naming every row it affects."""
+        for use in self.proposals:
+            if use.accepted:
+                continue
+            reading, rows = use.reading, use.rows
+            listed = ", ".join(str(row) for row in rows[:10]) + (
+                f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+            )
+            change = self.decisions.changes.get(reading.key)
+            refused = f" “{change}” is not something it can be read as." if change is not None else ""
+            self.problems.append(
+                Problem(
+                    rows[0],
+                    use.column,
+                    reading.text,
+                    f"proposal: {reading.describe()}; confidence {reading.confidence:.0%}; "
+                    f"row{'s' if len(rows) > 1 else ''} {listed}.{refused} Accept it (import_thresholds "
+                    "--accept-proposals, or in the admin preview), change it, or give the harmonised code.",
+                    proposal=reading.key,
+                )
+            )
 
     @property
     def ok(self) -> bool:
@@ -166,7 +252,8 @@ class ImportPlan:
 
 
 class Lookups:
-    """Everything rows are matched against, loaded once per import (a handful of queries)."""
+    """Everything rows are matched against, loaded once per import (a handful of queries): countries
+    and extraction methods here, pollutants, units and labels in the matcher."""
 
     def __init__(self):
         self.countries: dict[str, int] = {}
@@ -176,37 +263,23 @@ class Lookups:
             self.countries[match_key(country.name)] = country.id
             if country.official_name:
                 self.countries[match_key(country.official_name)] = country.id
-        self.pollutant_by_key = dict(PollutantSynonym.objects.values_list("key", "pollutant_id"))
-        self.pollutant_by_cas = dict(Pollutant.objects.exclude(cas_rn="").values_list("cas_rn", "id"))
-        self.pollutant_names = dict(Pollutant.objects.values_list("id", "name"))
-        self.synonym_names = list(PollutantSynonym.objects.values_list("name", flat=True))
-        self.units = {alias.key: alias.unit for alias in UnitAlias.objects.select_related("unit")}
-        self.land_uses = self._classes(LandUseClass)
-        self.tiers = self._classes(Tier)
-        self.extractions = self._classes(ExtractionMethod)
-        self.labels: dict[tuple[str, str], LabelClassification] = {
-            (item.kind, item.key): item for item in LabelClassification.objects.all()
-        }
-        self.land_use_codes = list(LandUseClass.objects.values_list("code", flat=True))
-        self.tier_codes = list(Tier.objects.values_list("code", flat=True))
+        self.extractions: dict[str, int] = {}
+        for item in ExtractionMethod.objects.all():
+            self.extractions[item.code] = item.id
+            self.extractions[match_key(item.code)] = item.id
+            self.extractions[match_key(item.name)] = item.id
         self.extraction_codes = list(ExtractionMethod.objects.values_list("code", flat=True))
-
-    @staticmethod
-    def _classes(model) -> dict[str, int]:
-        found = {}
-        for item in model.objects.all():
-            found[item.code] = item.id
-            found[match_key(item.code)] = item.id
-            found[match_key(item.name)] = item.id
-        return found
+        self.matcher = Matcher()
 
 
-def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
+def plan_import(*, file_name: str, content: bytes, progress=None, decisions: Decisions | None = None) -> ImportPlan:
     """Check and match every row of a spreadsheet and decide what would change. Writes nothing.
 
     `progress`, if given, is called with the number of rows checked since its last call.
     """
-    plan = ImportPlan(file_name=file_name, sha256=hashlib.sha256(content).hexdigest())
+    plan = ImportPlan(
+        file_name=file_name, sha256=hashlib.sha256(content).hexdigest(), decisions=decisions or Decisions()
+    )
     try:
         sheet = read_sheet(file_name=file_name, content=content)
     except UnsafeFile as exc:
@@ -219,20 +292,22 @@ def plan_import(*, file_name: str, content: bytes, progress=None) -> ImportPlan:
     return _plan_rows(plan, sheet.header, sheet.rows, progress=progress)
 
 
-def plan_record(record: dict[str, object]) -> ImportPlan:
+def plan_record(record: dict[str, object], *, decisions: Decisions | None = None) -> ImportPlan:
     """Check and match one value given as a mapping of the template's columns (the API's input).
 
     The same checks as a spreadsheet row, so a value is valid or not whichever way it arrives.
     """
-    return plan_records([record])
+    return plan_records([record], decisions=decisions)
 
 
-def plan_records(records: list[dict[str, object]], *, file_name: str = "API request") -> ImportPlan:
+def plan_records(
+    records: list[dict[str, object]], *, file_name: str = "API request", decisions: Decisions | None = None
+) -> ImportPlan:
     """Check and match several values given as mappings of the template's columns, as the rows of
     one file: row N + 2 is records[N] (row 1 is the header), and duplicates among them are found."""
     header = [str(name) for name in dict.fromkeys(name for record in records for name in record)]
     rows = (["" if record.get(name) is None else str(record.get(name)) for name in header] for record in records)
-    plan = ImportPlan(file_name=file_name, sha256="")
+    plan = ImportPlan(file_name=file_name, sha256="", decisions=decisions or Decisions())
     return _plan_rows(plan, header, rows)
 
 
@@ -243,6 +318,7 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
 
     unnamed = [index for index, name in enumerate(columns) if not name]
     lookups = Lookups()
+    plan.matcher = lookups.matcher
     max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS
     seen: dict[tuple, int] = {}
     for number, cells in enumerate(rows, start=2):
@@ -282,7 +358,7 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
             continue
         identity = (
             planned.instrument,
-            planned.fields["pollutant_id"],
+            planned.fields["pollutant_id"] or planned.fields["new_pollutant"],
             planned.fields["land_use_label"],
             planned.fields["tier_label"],
             planned.fields["conditions_key"],
@@ -301,6 +377,7 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
         seen[identity] = number
         plan.rows.append(planned)
 
+    plan.add_open_proposals()
     if plan.rows_total == 0 and not plan.problems:
         plan.problems.append(Problem(0, "", "", f"{plan.file_name}: the file has a header but no rows."))
     _compare_with_database(plan)
@@ -345,6 +422,13 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
 
     fields: dict[str, object] = {}
     review: list[str] = []
+    matcher = lookups.matcher
+    read_through: list[Reading] = []  # the proposals and approximate readings this row's values rest on
+
+    def use(reading: Reading, column: str) -> int | None:
+        if reading.is_proposal or reading.approximate:
+            read_through.append(reading)
+        return plan.use(reading, number, column, review)
 
     # Country and instrument.
     country_text = record.get("country", "")
@@ -369,39 +453,20 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         )
     instrument_url = _url(record, "instrument_url", problem)
 
-    # Pollutant: by CAS or by name or synonym; both must agree when both are given.
+    # Pollutant, unit, land use and tier: read by the matcher (thresholds/matching.py).
     pollutant_text, cas = record.get("pollutant", ""), record.get("cas", "")
-    pollutant_id = None
-    if cas:
-        if not looks_like_cas(cas):
-            problem("cas", f"cas {cas!r} is not a CAS number (digits like 7440-43-9).")
-        else:
-            pollutant_id = lookups.pollutant_by_cas.get(cas)
-            if pollutant_id is None and not pollutant_text:
-                problem(
-                    "cas",
-                    f"no pollutant with CAS {cas} is known; give its name in `pollutant`, or ask a curator.",
-                )
-    if pollutant_text:
-        by_name = lookups.pollutant_by_key.get(match_key(pollutant_text))
-        if looks_like_cas(pollutant_text):
-            by_name = by_name or lookups.pollutant_by_cas.get(pollutant_text)
-        if by_name is None:
-            suggestion = difflib.get_close_matches(pollutant_text, lookups.synonym_names, n=1, cutoff=0.75)
-            hint = f' (did you mean "{suggestion[0]}"?)' if suggestion else ""
-            problem("pollutant", f'unknown pollutant "{pollutant_text}"{hint}; a curator can add it or a synonym.')
-        elif pollutant_id is not None and by_name != pollutant_id:
-            problem(
-                "cas",
-                f"cas {cas} is {lookups.pollutant_names[pollutant_id]}, but pollutant "
-                f"{pollutant_text!r} is {lookups.pollutant_names[by_name]}: correct one of them.",
-            )
-        else:
-            pollutant_id = by_name
-    elif not cas:
+    fields["pollutant_id"] = None
+    fields["new_pollutant"] = ""
+    if not pollutant_text and not cas:
         problem("pollutant", "give the pollutant's name in `pollutant` or its CAS number in `cas`.")
-    fields["pollutant_id"] = pollutant_id
-    fields["pollutant_label"] = pollutant_text or lookups.pollutant_names.get(pollutant_id, "")
+    else:
+        reading = matcher.pollutant(pollutant_text, cas)
+        if reading.matched:
+            fields["pollutant_id"] = use(reading, "pollutant" if pollutant_text else "cas")
+            fields["new_pollutant"] = reading.key if plan.is_new_pollutant(reading) else ""
+        else:
+            problem("cas" if reading.cas_problem or not pollutant_text else "pollutant", _pollutant_problem(reading))
+    fields["pollutant_label"] = pollutant_text or matcher.pollutant_names.get(fields["pollutant_id"], "")
 
     # Value and qualifier.
     value_text, qualifier_text = record.get("value", ""), record.get("qualifier", "")
@@ -414,55 +479,52 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     fields["qualifier"] = qualifier or "="
     fields["value_text"] = _value_text(value_text, problem)
 
-    # Unit.
+    # Unit, with the basis (dry or fresh soil) its words give.
     unit_text = record.get("unit", "")
-    unit = lookups.units.get(unit_key(unit_text))
+    unit = None
     if not unit_text:
         problem("unit", "unit is required, as the source writes it (e.g. mg/kg dry matter).")
-    elif unit is None:
-        problem("unit", _unknown_unit_message(unit_text))
+    else:
+        reading = matcher.unit(unit_text)
+        if reading.matched:
+            unit = matcher.units.get(use(reading, "unit"))
+        else:
+            problem("unit", _unit_problem(reading))
     fields["unit_label"] = unit_text
     fields["unit_id"] = unit.id if unit else None
+    fields["unit_basis"] = unit_basis(unit_text)
     if fields["value_text"] and unit is not None:
         too_large = mg_kg_problem(Decimal(fields["value_text"]), unit)
         if too_large:
             problem("value", f'value "{fields["value_text"]}" {unit_text} {too_large}')
 
     # Harmonised land use and tier, from a code or from the source's label.
-    for kind, code_column, label_column, classes, codes in (
-        ("land_use", "land_use", "land_use_label", lookups.land_uses, lookups.land_use_codes),
-        ("tier", "tier", "tier_label", lookups.tiers, lookups.tier_codes),
+    for kind, code_column, label_column in (
+        ("land_use", "land_use", "land_use_label"),
+        ("tier", "tier", "tier_label"),
     ):
         code, label = record.get(code_column, ""), record.get(label_column, "")
         fields[label_column] = label
-        classification = lookups.labels.get((kind, match_key(label))) if label else None
-        classified_id = (classification.land_use_id or classification.tier_id) if classification else None
         class_id = None
+        codes = matcher.codes(kind)
         if code:
-            # A code that differs from the label's classification is a curator's decision and wins.
-            class_id = classes.get(code) or classes.get(match_key(code))
+            # A code is a curator's decision: it wins over the label's reading.
+            class_id = matcher.class_by_word[kind].get(match_key(code))
             if class_id is None:
-                problem(
-                    code_column,
-                    f"{code_column} {code!r} is not a harmonised code; use one of {', '.join(codes)}.",
-                )
+                problem(code_column, f"{code_column} {code!r} is not a harmonised code; use one of {', '.join(codes)}.")
         elif label:
-            class_id = classified_id
-            if classification is None:
+            reading = matcher.label(kind, label)
+            if reading.matched:
+                class_id = use(reading, label_column)
+            else:
                 words = "land-use" if kind == "land_use" else "tier"
                 problem(
                     label_column,
-                    f'{words} label "{label}" cannot be classified (give `{code_column}`, one of '
-                    f"{', '.join(codes)}), or ask a curator to add the label to the classification table.",
+                    f'{words} label "{label}" cannot be classified (give `{code_column}`, one of {", ".join(codes)}, '
+                    f"or ask a curator to add the label or its words to the vocabulary): {reading.reason}.",
                 )
         else:
-            problem(
-                code_column,
-                f"give `{code_column}` (one of {', '.join(codes)}) or the source's `{label_column}`.",
-            )
-        if classification and classification.approximate and class_id == classified_id:
-            note = f": {classification.note}" if classification.note else "."
-            review.append(f"{label_column} “{label}” was classified approximately{note}")
+            problem(code_column, f"give `{code_column}` (one of {', '.join(codes)}) or the source's `{label_column}`.")
         fields[f"{kind}_id"] = class_id
 
     # Conditions: structured columns win; where they are all blank, recognise them in the text.
@@ -548,7 +610,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         setattr(instrument, attribute, given)
 
     fields["conditions_key"] = conditions_key_for(SimpleNamespace(**fields))
-    return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised)
+    return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised, readings=read_through)
 
 
 @lru_cache(maxsize=4096)
@@ -633,16 +695,25 @@ def _check_lengths(fields: dict, record: dict, problem) -> None:
             problem(column, f"{column} is longer than {limit} characters.")
 
 
-def _unknown_unit_message(text: str) -> str:
-    try:
-        factor_to_mg_kg(text)
-    except ValueError as exc:
-        if "not a mass fraction" in str(exc):
-            return f'unit "{text}" is not a mass fraction: soil thresholds are given per mass of soil (e.g. mg/kg).'
+def _unit_problem(reading: Reading) -> str:
+    if reading.reason.startswith("cannot read") or reading.reason.startswith("no unit"):
+        return (
+            f'unit "{reading.text}" is not known ({reading.reason}). Known spellings include mg/kg, mg kg-1 dry '
+            "matter, µg/kg, ppm, %, Bq/kg, ng TEQ/kg; a curator can add an alias."
+        )
     return (
-        f'unit "{text}" is not known. Known spellings include mg/kg, µg/kg, ng/kg, g/kg, ppm, ppb, %, '
-        "Bq/kg, ng TEQ/kg; a curator can add an alias."
+        f'unit "{reading.text}" is not a mass fraction: {reading.reason}. Soil thresholds are given per mass of soil '
+        "(e.g. mg/kg); a curator can add an alias for a unit of another kind."
     )
+
+
+def _pollutant_problem(reading: Reading) -> str:
+    if reading.cas_problem:
+        return f"{reading.reason}."
+    text = reading.text or f"CAS {reading.cas}"
+    hint = f' (did you mean "{reading.suggestion}"?)' if reading.suggestion else ""
+    fix = "give its CAS number, or a curator can add it or a synonym"
+    return f'unknown pollutant "{text}"{hint}: {reading.reason}; {fix}.'
 
 
 def _compare_with_database(plan: ImportPlan) -> None:

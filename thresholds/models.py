@@ -24,6 +24,7 @@ from core.history import record_history
 from core.roles import sees_value_drafts
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.text import match_key
+from reference.units import unit_basis
 
 MG_KG_PLACES = Decimal("1e-12")  # the value_mg_kg column's precision
 MG_KG_CONTEXT = Context(prec=30)
@@ -137,6 +138,12 @@ class ImportBatch(models.Model):
     )
     rolled_back_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    accepted_proposals = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The matcher's proposals accepted with this import: what was read how, and what was added.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -444,6 +451,14 @@ class ThresholdValue(models.Model):
     qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EQUAL)
     unit_label = models.CharField("unit as written", max_length=60)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="threshold_values")
+    unit_basis = models.CharField(
+        "mass basis",
+        max_length=10,
+        choices=[("dry", "dry matter"), ("fresh", "fresh matter")],
+        blank=True,
+        editable=False,
+        help_text="Dry or fresh soil, as the unit says (reference.units.unit_basis); blank when it does not say.",
+    )
     value_mg_kg = models.DecimalField(
         "value in mg/kg", max_digits=30, decimal_places=12, null=True, blank=True, editable=False
     )
@@ -673,6 +688,7 @@ class ThresholdValue(models.Model):
         if PLAIN_DECIMAL.match(self.value_text or ""):
             self.value, self.value_mg_kg = value_numbers(self.value_text, self.unit if self.unit_id else None)
         self.conditions_key = conditions_key_for(self)
+        self.unit_basis = unit_basis(self.unit_label or "")
 
 
 def value_numbers(value_text: str, unit: Unit | None) -> tuple[Decimal, Decimal | None]:
@@ -723,6 +739,19 @@ class LabelClassification(models.Model):
         help_text="The label only roughly fits the class; values classified by it are flagged for review.",
     )
     note = models.CharField(max_length=300, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    added_at = models.DateTimeField(null=True, blank=True, editable=False)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="label_classifications",
+        editable=False,
+        help_text="The import whose accepted proposal added this entry.",
+    )
 
     class Meta:
         ordering = ["kind", "label"]

@@ -147,7 +147,7 @@ REQUIRED_ONE_OF = [("pollutant", "cas"), ("land_use", "land_use_label"), ("tier"
 DECIMAL_COLUMNS = [column.name for column in COLUMNS if column.kind == "decimal"]
 NUMERIC_COLUMNS = [column.name for column in COLUMNS if column.numeric]
 # Columns exports add for readers (template column -> source); the import accepts and recomputes them.
-DERIVED_COLUMNS = {"value_mg_kg": "value_mg_kg"}
+DERIVED_COLUMNS = {"value_mg_kg": "value_mg_kg", "unit_basis": "unit_basis"}
 # Template column -> the query path an export reads it from.
 SOURCES = {column.name: column.source for column in COLUMNS}
 # How long each text column may be, read from the model fields.
@@ -163,6 +163,7 @@ VALUE_FIELDS = [
     "qualifier",
     "unit_label",
     "unit_id",
+    "unit_basis",
     "land_use_id",
     "land_use_label",
     "tier_id",

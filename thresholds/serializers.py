@@ -69,6 +69,9 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
         normalize_output=True,
         help_text="The value in mg/kg; null when the unit does not convert (e.g. Bq/kg, TEQ).",
     )
+    unit_basis = serializers.CharField(
+        help_text='"dry" or "fresh" when the unit as written says per dry or fresh soil; "" when it does not say.'
+    )
     land_use = serializers.CharField(source="land_use.code")
     tier = serializers.CharField(source="tier.code")
     conditions = ConditionsSerializer(source="*")
@@ -98,6 +101,7 @@ class ThresholdValueSerializer(serializers.ModelSerializer):
             "value",
             "qualifier",
             "unit",
+            "unit_basis",
             "value_mg_kg",
             "land_use",
             "land_use_label",
@@ -302,6 +306,7 @@ LIST_COLUMNS = (
     "value_text",
     "qualifier",
     "unit_label",
+    "unit_basis",
     "value_mg_kg",
     "land_use_id",
     "land_use_label",
@@ -360,6 +365,7 @@ def threshold_representations(rows, *, request, lookups: dict) -> list[dict]:
                 "value": row["value_text"],
                 "qualifier": row["qualifier"],
                 "unit": row["unit_label"],
+                "unit_basis": row["unit_basis"],
                 "value_mg_kg": _number(row["value_mg_kg"]),
                 "land_use": land_uses[row["land_use_id"]],
                 "land_use_label": row["land_use_label"],

@@ -12,14 +12,15 @@ import yaml
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.history import record_history
 from core.locking import check_version
 from core.roles import may_publish
-from reference.models import Country, LandUseClass, Tier, Unit
-from reference.text import match_key
-from thresholds.importing import ImportPlan, Problem, plan_import, plan_record
+from reference.models import Country, LandUseClass, Pollutant, PollutantSynonym, Tier, Unit, UnitAlias
+from reference.text import match_key, unit_key
+from thresholds.importing import Decisions, ImportPlan, Problem, plan_import, plan_record
 from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue, value_numbers
 from thresholds.record import DERIVED_FIELDS, SOURCES, VALUE_FIELDS, instrument_changes, row_onto_value, row_values
 
@@ -61,7 +62,14 @@ class ImportResult:
 
 
 def threshold_import(
-    *, file_name: str, content: bytes, user=None, dry_run: bool = False, progress=None, previewed: dict | None = None
+    *,
+    file_name: str,
+    content: bytes,
+    user=None,
+    dry_run: bool = False,
+    progress=None,
+    previewed: dict | None = None,
+    decisions: Decisions | None = None,
 ) -> ImportResult:
     """Import a spreadsheet, all or nothing. A dry run plans and reports without writing.
 
@@ -70,9 +78,13 @@ def threshold_import(
     that preview refuses the import (ImportOutdated), as does one that changes while it is planned.
     `progress(kind, count)` hears of rows "checked" and then "written". An import that stops while
     writing leaves no row behind and its batch "failed" (see import_batches_recover).
+    `decisions` accepts or changes the matcher's proposals; without them a proposal is a problem.
     """
     plan = plan_import(
-        file_name=file_name, content=content, progress=(lambda count: progress("checked", count)) if progress else None
+        file_name=file_name,
+        content=content,
+        progress=(lambda count: progress("checked", count)) if progress else None,
+        decisions=decisions,
     )
     return import_plan_commit(plan=plan, user=user, dry_run=dry_run, progress=progress, previewed=previewed)
 
@@ -220,6 +232,7 @@ def _importer_gone(pk: int, created_at: datetime) -> bool:
 def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: dict | None, from_survey=None) -> None:
     reason = batch.change_reason
     locked_instruments, existing = _lock_planned(plan, previewed=previewed)
+    batch.accepted_proposals = proposals_write(plan, user=user, batch=batch)
 
     instrument_ids: dict[tuple, int] = {}
     for key, planned in plan.instruments.items():
@@ -293,7 +306,7 @@ def _commit(plan: ImportPlan, *, batch: ImportBatch, user, progress, previewed: 
         if progress:
             progress("written", len(to_update))
     batch.status, batch.finished_at = ImportBatch.Status.COMMITTED, timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
+    batch.save(update_fields=["status", "finished_at", "accepted_proposals"])
 
 
 def import_plan_value_ids(plan: ImportPlan, batch: ImportBatch | None) -> dict[int, int]:
@@ -738,14 +751,101 @@ def label_classifications_load(*, path: Path) -> int:
     return created
 
 
+# ---- the matcher's accepted proposals ----------------------------------------------------------
+
+
+def proposals_write(plan: ImportPlan, *, user, batch: ImportBatch | None = None) -> list[dict]:
+    """Write the plan's accepted proposals into the curated tables, in the caller's transaction, so the
+    next file that says the same is read from the tables: a label classification, a pollutant synonym,
+    a unit alias or a new pollutant, each recording who, when and which import. The new pollutants'
+    ids are put on the rows that name them. Returns what was written, for the import batch's record."""
+    accepted = [use for use in plan.proposals if use.accepted]
+    if not accepted:
+        return []
+    now = timezone.now()
+    where = batch.change_reason if batch else plan.file_name
+    written = []
+    for use in accepted:
+        reading = use.reading
+        note = f"accepted in {where}: {'changed by the curator' if use.changed else reading.reason}"[:300]
+        added = {"added_by": user, "added_at": now}
+        if reading.kind in ("land_use", "tier"):
+            _, created = LabelClassification.objects.get_or_create(
+                kind=reading.kind,
+                key=match_key(reading.text),
+                defaults={
+                    "label": reading.text[:300],
+                    f"{reading.kind}_id": use.target_id,
+                    "approximate": reading.approximate and not use.changed,
+                    "note": note,
+                    "import_batch": batch,
+                    **added,
+                },
+            )
+        elif reading.kind == "unit":
+            _, created = UnitAlias.objects.get_or_create(
+                key=unit_key(reading.text),
+                defaults={"alias": reading.text[:60], "unit_id": use.target_id, "added_note": note, **added},
+            )
+        elif use.target_code == "new":
+            use.target_id, created = _pollutant_create(reading, note=note, added=added), True
+            for row in plan.rows:
+                if row.fields["new_pollutant"] == reading.key:
+                    row.fields["pollutant_id"] = use.target_id
+        else:
+            _, created = PollutantSynonym.objects.get_or_create(
+                key=match_key(reading.text),
+                defaults={"name": reading.text[:200], "pollutant_id": use.target_id, "added_note": note, **added},
+            )
+        written.append(
+            {
+                "kind": reading.kind,
+                "text": reading.text,
+                "read_as": use.target,
+                "code": use.target_code,
+                "reason": reading.reason,
+                "confidence": reading.confidence,
+                "changed": use.changed,
+                "rows": len(use.rows),
+                "added": created,
+            }
+        )
+    return written
+
+
+def _pollutant_create(reading, *, note: str, added: dict) -> int:
+    """A pollutant proposed from a name and a valid CAS number; group "other" until a curator sets it."""
+    name = reading.new_name[:120]
+    slug = slugify(name)[:100] or f"cas-{reading.cas}"
+    if Pollutant.objects.filter(slug=slug).exists():
+        slug = f"{slug}-{reading.cas}"[:120]
+    pollutant = Pollutant.objects.create(
+        name=name,
+        slug=slug,
+        cas_rn=reading.cas,
+        group=Pollutant.Group.OTHER,
+        notes="Added from an import; set its group and flags.",
+        added_note=note,
+        **added,
+    )
+    for synonym in dict.fromkeys([name, reading.text]):
+        PollutantSynonym.objects.get_or_create(
+            key=match_key(synonym),
+            defaults={"name": synonym[:200], "pollutant": pollutant, "added_note": note, **added},
+        )
+    return pollutant.pk
+
+
 # ---- single values through the API ------------------------------------------------------------
 
 
-def _single_row(record: dict):
-    plan = plan_record(record)
+def _single_row(record: dict, *, user, decisions: Decisions | None = None):
+    """The one row a record plans to, with its accepted proposals written (the caller's transaction)."""
+    plan = plan_record(record, decisions=decisions)
     if not plan.ok:
         raise ImportRejected(plan)
     [row] = plan.rows
+    proposals_write(plan, user=user)
     return plan, row
 
 
@@ -765,11 +865,17 @@ def _refuse(plan: ImportPlan, column: str, message: str):
 
 @transaction.atomic
 def threshold_create(
-    *, record: dict, user, from_survey=None, reason: str = "created through the API"
+    *,
+    record: dict,
+    user,
+    from_survey=None,
+    reason: str = "created through the API",
+    decisions: Decisions | None = None,
 ) -> ThresholdValue:
     """Create one value from the import template's columns, with the import's checks. `from_survey`
-    is the survey response it comes from (provenance), for it and for an instrument it creates."""
-    plan, row = _single_row(record)
+    is the survey response it comes from (provenance), for it and for an instrument it creates.
+    `decisions` accepts the matcher's proposals (written to the curated tables with the value)."""
+    plan, row = _single_row(record, user=user, decisions=decisions)
     if row.existing_id:
         _refuse(plan, "", f"this value already exists as #{row.existing_id}: update that one instead.")
     instrument = _instrument_of(plan, row, user, from_survey=from_survey, reason=reason)
@@ -787,13 +893,14 @@ def threshold_update(
     expected_version: int,
     from_survey=None,
     reason: str = "updated through the API",
+    decisions: Decisions | None = None,
 ) -> ThresholdValue:
     """Change some columns of one value; the rest stay as they are. Refused if the value moved on."""
     from thresholds.exports import export_rows
 
     check_version(model=ThresholdValue, pk=value.pk, expected_version=expected_version)
     [current] = export_rows(ThresholdValue.objects.filter(pk=value.pk))
-    plan, row = _single_row({**dict(zip(SOURCES, current, strict=True)), **changes})
+    plan, row = _single_row({**dict(zip(SOURCES, current, strict=True)), **changes}, user=user, decisions=decisions)
     if row.existing_id not in (None, value.pk):
         _refuse(plan, "", f"value #{row.existing_id} already has this instrument, pollutant, labels and conditions.")
     value.refresh_from_db()

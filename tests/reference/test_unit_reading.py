@@ -250,3 +250,30 @@ def test_each_distinct_spelling_is_read_once():
 )
 def test_the_basis_is_read_from_the_words_alone(written, basis):
     assert unit_basis(written) == basis
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "basis"),
+    [
+        ("毫克/公斤", "mg/kg", ""),
+        ("毫克/千克", "mg/kg", ""),
+        ("微克/千克", "ug/kg", ""),
+        ("มิลลิกรัม/กิโลกรัม", "mg/kg", ""),
+        ("В миллиграммах на килограмм", "mg/kg", ""),
+        ("miligramos por kilogramo", "mg/kg", ""),
+        ("microgramos/kg", "ug/kg", ""),
+        ("milligrammes par kilogramme de matière sèche", "mg/kg", "dry"),
+        ("mg/kg đất khô", "mg/kg", "dry"),
+        ("ミリグラム/キログラム", "mg/kg", ""),
+        ("밀리그램/킬로그램", "mg/kg", ""),
+    ],
+)
+def test_unit_names_written_out_in_other_languages_are_read(text, expression, basis):
+    reading = read_unit(text)
+    assert (reading.expression, reading.basis) == (expression, basis)
+
+
+@pytest.mark.parametrize("text", ["毫克/升", "миллиграмм на литр", "mg par litre"])
+def test_unit_names_per_volume_in_other_languages_are_still_refused(text):
+    with pytest.raises(ValueError):
+        read_unit(text)

@@ -174,7 +174,7 @@ def test_csv_exports_the_whole_filtered_result(client):
     response = client.get(URL, {"country": "JPN", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert lines[0][-1] == "value_mg_kg" and lines[0][0] == "country"
+    assert lines[0][-2:] == ["value_mg_kg", "unit_basis"] and lines[0][0] == "country"
     assert len(lines) - 1 == 12
     by_accept = client.get(URL, {"country": "JPN"}, HTTP_ACCEPT="text/csv")
     assert by_accept["Content-Type"].startswith("text/csv")
@@ -437,6 +437,7 @@ FROM_JSON = {
     "value": lambda r: r["value"],
     "qualifier": lambda r: r["qualifier"],
     "unit": lambda r: r["unit"],
+    "unit_basis": lambda r: r["unit_basis"],
     "texture": lambda r: r["conditions"]["texture"],
     "crop": lambda r: r["conditions"]["crop"],
     "depth": lambda r: r["conditions"]["depth"],
