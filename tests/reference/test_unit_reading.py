@@ -266,6 +266,9 @@ def test_the_basis_is_read_from_the_words_alone(written, basis):
         ("mg/kg đất khô", "mg/kg", "dry"),
         ("ミリグラム/キログラム", "mg/kg", ""),
         ("밀리그램/킬로그램", "mg/kg", ""),
+        ("mg/kg torrsubstans jord", "mg/kg", "dry"),
+        ("mg/kg tørstof", "mg/kg", "dry"),
+        ("mg/kg kuiva-ainetta", "mg/kg", "dry"),
     ],
 )
 def test_unit_names_written_out_in_other_languages_are_read(text, expression, basis):
