@@ -184,6 +184,9 @@ class ResponseProblems:
     sections: dict[str, list[str]] = field(default_factory=dict)
     values: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     labels: dict[int, str] = field(default_factory=dict)  # value pk -> "Cadmium 0.4 mg/kg", for messages
+    # value label -> how the portal read the words it was not sure of ("tier “X” read as ..."), shown
+    # before submitting; not problems: a curator checks them when accepting
+    readings: dict[str, list[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.sections or self.values)
@@ -211,9 +214,12 @@ def response_problems(response: SurveyResponse) -> ResponseProblems:
     if has_values and not response.instruments.exists():
         problems.add("b", _("The country has threshold values: name at least one instrument that sets them."))
     for checked in response_values_checked(response):
+        label = f"{checked.value} ({checked.value.instrument.title[:60]})"
         if checked.errors:
             problems.values[checked.value.pk] = checked.errors
-            problems.labels[checked.value.pk] = f"{checked.value} ({checked.value.instrument.title[:60]})"
+            problems.labels[checked.value.pk] = label
+        elif checked.read_as:
+            problems.readings[label] = checked.read_as  # as surveys.validation.response_readings says them
     if not response.working_towards_adoption:
         problems.add("d", _("Say whether the country is working towards adopting threshold values."))
     return problems
@@ -283,6 +289,7 @@ class ValueComparison:
     existing: ThresholdValue | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
     source: dict[str, str] | None = None  # the stored value it was pre-filled from, as template columns
+    read_as: list[str] = field(default_factory=list)  # how the words were read where a proposal did it
 
 
 def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
@@ -296,7 +303,9 @@ def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
             continue
         if checked.row.existing_id:
             existing_ids[checked.value.pk] = checked.row.existing_id
-        lines.append(ValueComparison(checked.value, checked.row.action, source=checked.source))
+        lines.append(
+            ValueComparison(checked.value, checked.row.action, source=checked.source, read_as=checked.read_as)
+        )
     stored = ThresholdValue.objects.select_related("instrument", "unit").in_bulk(existing_ids.values())
     for line in lines:
         if line.value.pk in existing_ids:

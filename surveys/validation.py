@@ -164,3 +164,13 @@ def response_values_checked(response) -> list[CheckedValue]:
     instruments = list(response.instruments.prefetch_related("values__land_use", "values__tier", "values__extraction"))
     items = [(value, instrument) for instrument in instruments for value in instrument.values.all()]
     return values_checked(items, country_iso3=response.country.iso3)
+
+
+def response_readings(response) -> dict[str, list[str]]:
+    """{value: how its words were read} for each value of the response a proposal read: what the
+    focal point checks before submitting ("tier “Interventiewaarde” read as Intervention or action")."""
+    return {
+        f"{checked.value} ({checked.value.instrument.title[:60]})": checked.read_as
+        for checked in response_values_checked(response)
+        if not checked.errors and checked.read_as
+    }

@@ -54,6 +54,7 @@ from surveys.services import (
     response_start,
     response_submit,
 )
+from surveys.validation import response_readings
 
 SECTIONS = {
     "a": (gettext_lazy("A. Thresholds in the country"), "surveys/section_form.html"),
@@ -218,6 +219,7 @@ def _values_section(request, response: SurveyResponse, context: dict, template: 
         version=response.version,
         instruments=response.instruments.all(),
         comments=ReviewComment.objects.filter(response=response, section="c", resolved=False),
+        readings=response_readings(response) if request.method == "GET" else {},
     )
     return render(request, template, context, status=status)
 

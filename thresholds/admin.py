@@ -465,7 +465,10 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         token = request.POST["token"]
         file_name = request.session.get(SESSION_KEY, {}).get(token)
         seen = f"{PENDING_DIR}/{token}.seen.json"
-        if file_name is None or not (default_storage.exists(f"{PENDING_DIR}/{token}") and default_storage.exists(seen)):
+        again = "preview_again" in request.POST
+        if file_name is None or not (
+            default_storage.exists(f"{PENDING_DIR}/{token}") and (again or default_storage.exists(seen))
+        ):
             messages.error(request, "This import preview has expired; upload the file again.")
             return redirect("admin:thresholds_import")
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
@@ -478,7 +481,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             )
             if key and chosen
         }
-        if "preview_again" in request.POST:
+        if again:
             self._import_preview(request, context, token=token, file_name=file_name, content=content, changes=changes)
             context["form"] = ImportUploadForm()
             return render(request, "admin/thresholds/import.html", context)
@@ -630,9 +633,13 @@ def _readings_shown(plan) -> list[dict]:
         "pollutant": [(name, name) for name in sorted(matcher.pollutant_names.values())],
     }
     shown = []
-    for use in sorted(plan.readings.values(), key=lambda use: not use.reading.is_proposal):
+    for use in sorted(plan.readings.values(), key=lambda use: (use.reading.how != "none", not use.reading.is_proposal)):
         reading = use.reading
-        choices = list(options[reading.kind]) if reading.is_proposal else []
+        # A proposal may be changed; a label nothing could read may be classified by hand.
+        unread_label = reading.how == "none" and reading.kind in ("land_use", "tier")
+        choices = list(options[reading.kind]) if reading.is_proposal or unread_label else []
+        if unread_label and not use.accepted:
+            choices.insert(0, ("", "— choose —"))
         if reading.new_pollutant:
             choices.insert(0, ("new", f"new pollutant: {reading.new_name} (CAS {reading.cas})"))
         shown.append(

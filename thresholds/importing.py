@@ -24,7 +24,7 @@ from reference.models import Country, ExtractionMethod
 from reference.text import match_key
 from reference.units import unit_basis
 from thresholds.conditions import recognise_conditions
-from thresholds.matching import Matcher, Reading
+from thresholds.matching import NONE, PROPOSAL, Matcher, Reading
 from thresholds.models import (
     PLAIN_DECIMAL,
     LegalInstrument,
@@ -171,6 +171,27 @@ class ImportPlan:
     def proposals(self) -> list[ReadingUse]:
         """Each distinct proposal once, with the rows it affects."""
         return [use for use in self.readings.values() if use.reading.is_proposal]
+
+    @property
+    def decided(self) -> list[ReadingUse]:
+        """The readings a curator settled: proposals accepted (as proposed or changed), and labels the
+        matcher could not read that the curator classified. thresholds.services.proposals_write puts
+        them in the curated tables."""
+        return [use for use in self.readings.values() if use.accepted and use.reading.how in (PROPOSAL, NONE)]
+
+    def chosen(self, reading: Reading, row: int, column: str) -> int | None:
+        """A label the matcher could not read, as the curator classified it (Decisions.changes), or None.
+        Either way the text is listed once among the plan's readings, so a preview can offer the choice."""
+        use = self.readings.get(reading.key)
+        if use is None:
+            use = self.readings[reading.key] = ReadingUse(reading, column)
+            change = self.decisions.changes.get(reading.key)
+            found = self.matcher.target_for_change(reading, change) if change and self.matcher else None
+            if found is not None:
+                use.target_id, use.target, use.target_code = found
+                use.accepted = use.changed = True
+        use.rows.append(row)
+        return use.target_id
 
     @property
     def waits_for_proposals(self) -> bool:
@@ -516,7 +537,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
             reading = matcher.label(kind, label)
             if reading.matched:
                 class_id = use(reading, label_column)
-            else:
+            elif (class_id := plan.chosen(reading, number, label_column)) is None:
                 words = "land-use" if kind == "land_use" else "tier"
                 problem(
                     label_column,

@@ -179,6 +179,14 @@ class Matcher:
             self.terms[term.kind][term.key] = _Term(
                 term.key, class_id, target.name, target.code, term.term, term.language, term.approximate, term.note
             )
+        # The curated table's labels of two words or more are terms too: "Commercial / industrial outdoor
+        # worker" holds the curated "commercial/industrial".
+        for (kind, key), item in self.labels.items():
+            if " " in key and key not in self.terms[kind]:
+                target = self.classes[kind][item.land_use_id or item.tier_id]
+                self.terms[kind][key] = _Term(
+                    key, target.id, target.name, target.code, item.label, "curated table", item.approximate, item.note
+                )
         self.term_patterns = {kind: _terms_pattern(terms) for kind, terms in self.terms.items()}
 
     def codes(self, kind: str) -> list[str]:

@@ -755,11 +755,12 @@ def label_classifications_load(*, path: Path) -> int:
 
 
 def proposals_write(plan: ImportPlan, *, user, batch: ImportBatch | None = None) -> list[dict]:
-    """Write the plan's accepted proposals into the curated tables, in the caller's transaction, so the
-    next file that says the same is read from the tables: a label classification, a pollutant synonym,
-    a unit alias or a new pollutant, each recording who, when and which import. The new pollutants'
-    ids are put on the rows that name them. Returns what was written, for the import batch's record."""
-    accepted = [use for use in plan.proposals if use.accepted]
+    """Write the plan's accepted proposals, and the labels a curator classified by hand, into the
+    curated tables, in the caller's transaction, so the next file that says the same is read from the
+    tables: a label classification, a pollutant synonym, a unit alias or a new pollutant, each
+    recording who, when and which import. The new pollutants' ids are put on the rows that name them.
+    Returns what was written, for the import batch's record."""
+    accepted = plan.decided
     if not accepted:
         return []
     now = timezone.now()
