@@ -3,6 +3,7 @@ from django.contrib import admin
 from reference.models import (
     Country,
     ExtractionMethod,
+    LabelTerm,
     LandUseClass,
     Pollutant,
     PollutantSynonym,
@@ -32,7 +33,8 @@ class CountryAdmin(admin.ModelAdmin):
 class PollutantSynonymInline(admin.TabularInline):
     model = PollutantSynonym
     extra = 1
-    fields = ["name", "language"]
+    fields = ["name", "language", "added_by", "added_at", "added_note"]
+    readonly_fields = ["added_by", "added_at", "added_note"]
 
 
 @admin.register(Pollutant)
@@ -43,12 +45,14 @@ class PollutantAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
     inlines = [PollutantSynonymInline]
+    readonly_fields = ["added_by", "added_at", "added_note"]
 
 
 class UnitAliasInline(admin.TabularInline):
     model = UnitAlias
     extra = 1
-    fields = ["alias"]
+    fields = ["alias", "added_by", "added_at", "added_note"]
+    readonly_fields = ["added_by", "added_at", "added_note"]
 
 
 @admin.register(Unit)
@@ -64,3 +68,14 @@ class UnitAdmin(admin.ModelAdmin):
 class HarmonisedClassAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "sort_order"]
     search_fields = ["name", "code", "description"]
+
+
+@admin.register(LabelTerm)
+class LabelTermAdmin(admin.ModelAdmin):
+    """The vocabulary: words of soil law that name a land use or a tier wherever they appear in a label."""
+
+    list_display = ["term", "kind", "language", "land_use", "tier", "approximate", "source"]
+    list_filter = ["kind", "language", "land_use", "tier", "approximate"]
+    list_select_related = ["land_use", "tier"]
+    search_fields = ["term", "note", "source"]
+    fields = ["kind", "term", "language", "land_use", "tier", "approximate", "note", "source"]

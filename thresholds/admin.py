@@ -614,10 +614,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 @admin.register(LabelClassification)
 class LabelClassificationAdmin(admin.ModelAdmin):
-    list_display = ["label", "kind", "land_use", "tier", "approximate", "note"]
-    list_filter = ["kind", "land_use", "tier", "approximate"]
-    list_select_related = ["land_use", "tier"]
+    list_display = ["label", "kind", "land_use", "tier", "approximate", "note", "added_by", "added_at", "import_batch"]
+    list_filter = ["kind", "land_use", "tier", "approximate", "import_batch"]
+    list_select_related = ["land_use", "tier", "added_by", "import_batch"]
     search_fields = ["label", "note"]
+    readonly_fields = ["added_by", "added_at", "import_batch"]
 
 
 def _readings_shown(plan) -> list[dict]:

@@ -81,6 +81,10 @@ _NEGATED = re.compile(
     r"(?:(?<!\w)(?:non|not|no|other than|except|excluding|nicht|kein|keine|ausser|sans|hors|autres? que|sin|"
     r"salvo|excepto|sem|exceto|ne|не|кроме|без)\s*|นอกเหนือจาก\s*|ยกเว้น\s*|غیر\s*|غير\s*)$"
 )
+# The longest text each kind is read from: the fields that keep them (ThresholdValue.pollutant_label,
+# unit_label, land_use_label, tier_label) hold no more.
+LONGEST_TEXT = {"pollutant": 200, "unit": 60, "land_use": 300, "tier": 300}
+SUGGESTIONS_PER_FILE = 200
 # A term this long or longer may be followed by more letters (inflections: Prüfwerte, сельскохозяйственного).
 INFLECTED_FROM = 5
 
@@ -142,6 +146,7 @@ class Matcher:
     """Everything texts are matched against, read once (a few queries); readings cached per text."""
 
     _cache: dict = field(default_factory=dict)
+    _suggestions_left: int = SUGGESTIONS_PER_FILE
 
     def __post_init__(self):
         self.pollutant_by_key = dict(PollutantSynonym.objects.values_list("key", "pollutant_id"))
@@ -218,7 +223,10 @@ class Matcher:
     def read(self, kind: str, text: str, cas: str = "") -> Reading:
         cached = self._cache.get((kind, text, cas))
         if cached is None:
-            if kind == "pollutant":
+            if len(text) > LONGEST_TEXT[kind]:
+                # Longer than any field holds: not read at all, so a huge cell costs nothing here.
+                cached = Reading(kind, text, NONE, reason=f"longer than {LONGEST_TEXT[kind]} characters", cas=cas)
+            elif kind == "pollutant":
                 cached = self._pollutant(text, cas)
             elif kind == "unit":
                 cached = self._unit(text)
@@ -291,7 +299,12 @@ class Matcher:
                 new_pollutant=True,
                 new_name=_bare_name(text),
             )
-        suggestion = difflib.get_close_matches(text, self.synonym_names, n=1, cutoff=0.75) if text else []
+        suggestion = []
+        if text and self._suggestions_left > 0:
+            # A did-you-mean costs about a millisecond against a thousand names: given for the first
+            # unknown names of a file, which is where a person reads them.
+            self._suggestions_left -= 1
+            suggestion = difflib.get_close_matches(text, self.synonym_names, n=1, cutoff=0.75)
         return Reading(
             "pollutant",
             text,
