@@ -13,6 +13,8 @@ PUBLISH_PERMISSION = "thresholds.publish_thresholdvalue"
 SOP_PUBLISH_PERMISSION = "sops.publish_sopversion"
 # Curators review survey responses: the Curators group holds this permission (surveys migration 0002).
 REVIEW_PERMISSION = "surveys.change_surveyresponse"
+# Adding to the curated tables the import matches against.
+CURATED_TABLES_PERMISSION = "thresholds.add_labelclassification"
 # Reading unpublished threshold values and instruments.
 VIEW_VALUES_PERMISSION = "thresholds.view_thresholdvalue"
 
@@ -31,6 +33,13 @@ def may_publish(user) -> bool:
     """Whether `user` may publish, withdraw and verify values. None is the system itself (management
     commands, the seed), run by whoever operates the server."""
     return user is None or user.has_perm(PUBLISH_PERMISSION)
+
+
+def may_extend_curated_tables(user) -> bool:
+    """Whether `user` may add to the curated tables the import reads (label classifications, pollutant
+    synonyms, unit aliases, new pollutants), as accepting the matcher's proposals does: curators.
+    None is the system itself (management commands run by whoever operates the server)."""
+    return user is None or user.has_perm(CURATED_TABLES_PERMISSION)
 
 
 def may_publish_sops(user) -> bool:

@@ -656,7 +656,7 @@ def _readings_shown(plan) -> list[dict]:
                 "approximate": reading.approximate,
                 "basis": reading.basis,
                 "factor": reading.factor,
-                "rows": len(use.rows),
+                "rows": use.count,
                 "first_rows": ", ".join(str(row) for row in use.rows[:5]),
                 "choices": choices,
                 "changed": use.changed,

@@ -98,13 +98,19 @@ class Decisions:
     changes: dict[str, str] = field(default_factory=dict)
 
 
+SHOWN_ROWS = 5
+
+
 @dataclass
 class ReadingUse:
     """One distinct text of a file as the matcher read it, and the rows that use it."""
 
     reading: Reading
     column: str
+    # The rows it is on: every one for a proposal or an unread label (a curator reads them), the first
+    # few for what the tables and rules read (the preview shows them); `count` counts them all.
     rows: list[int] = field(default_factory=list)
+    count: int = 0
     accepted: bool = False  # a proposal the curator accepted (as proposed or changed)
     target_id: int | None = None  # what it is used as: the reading's target, or the curator's change
     target: str = ""
@@ -118,7 +124,7 @@ class PlannedRow:
     instrument: tuple
     fields: dict
     recognised: list[str] = field(default_factory=list)
-    readings: list[Reading] = field(default_factory=list)  # proposals and approximate readings it rests on
+    readings: tuple[Reading, ...] = ()  # the proposals and approximate readings it rests on
     action: str = ""  # create, update or unchanged
     existing_id: int | None = None
     # The stored value as planned against: the import refuses to write if it changed in the meantime.
@@ -191,6 +197,7 @@ class ImportPlan:
                 use.target_id, use.target, use.target_code = found
                 use.accepted = use.changed = True
         use.rows.append(row)
+        use.count += 1
         return use.target_id
 
     @property
@@ -208,10 +215,14 @@ class ImportPlan:
             )
             if reading.is_proposal:
                 self._decide(use)
-        use.rows.append(row)
-        if reading.is_proposal and use.accepted and not use.changed:
-            review.append(f"{column} {reading.describe()}.")
-        elif reading.approximate and not use.changed:
+        use.count += 1
+        if reading.how == PROPOSAL:
+            use.rows.append(row)
+            if use.accepted and not use.changed:
+                review.append(f"{column} {reading.describe()}.")
+        elif len(use.rows) < SHOWN_ROWS:
+            use.rows.append(row)
+        if reading.approximate and not use.changed and reading.how != PROPOSAL:
             review.append(f"{column} “{reading.text}” was classified approximately: {reading.reason}.")
         return use.target_id
 
@@ -446,11 +457,6 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     matcher = lookups.matcher
     read_through: list[Reading] = []  # the proposals and approximate readings this row's values rest on
 
-    def use(reading: Reading, column: str) -> int | None:
-        if reading.is_proposal or reading.approximate:
-            read_through.append(reading)
-        return plan.use(reading, number, column, review)
-
     # Country and instrument.
     country_text = record.get("country", "")
     country_id = lookups.countries.get(country_text.upper()) or lookups.countries.get(match_key(country_text))
@@ -483,7 +489,9 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     else:
         reading = matcher.pollutant(pollutant_text, cas)
         if reading.matched:
-            fields["pollutant_id"] = use(reading, "pollutant" if pollutant_text else "cas")
+            fields["pollutant_id"] = _use(
+                plan, reading, number, "pollutant" if pollutant_text else "cas", review, read_through
+            )
             fields["new_pollutant"] = reading.key if plan.is_new_pollutant(reading) else ""
         else:
             problem("cas" if reading.cas_problem or not pollutant_text else "pollutant", _pollutant_problem(reading))
@@ -508,7 +516,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     else:
         reading = matcher.unit(unit_text)
         if reading.matched:
-            unit = matcher.units.get(use(reading, "unit"))
+            unit = matcher.units.get(_use(plan, reading, number, "unit", review, read_through))
         else:
             problem("unit", _unit_problem(reading))
     fields["unit_label"] = unit_text
@@ -536,7 +544,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         elif label:
             reading = matcher.label(kind, label)
             if reading.matched:
-                class_id = use(reading, label_column)
+                class_id = _use(plan, reading, number, label_column, review, read_through)
             elif (class_id := plan.chosen(reading, number, label_column)) is None:
                 words = "land-use" if kind == "land_use" else "tier"
                 problem(
@@ -631,7 +639,13 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         setattr(instrument, attribute, given)
 
     fields["conditions_key"] = conditions_key_for(SimpleNamespace(**fields))
-    return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised, readings=read_through)
+    return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised, readings=tuple(read_through))
+
+
+def _use(plan: ImportPlan, reading: Reading, number: int, column: str, review: list, read_through: list) -> int | None:
+    if reading.how == PROPOSAL or reading.approximate:
+        read_through.append(reading)
+    return plan.use(reading, number, column, review)
 
 
 @lru_cache(maxsize=4096)

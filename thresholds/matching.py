@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from reference.cas import cas_check_digit
 from reference.models import LabelTerm, LandUseClass, Pollutant, PollutantSynonym, Tier, Unit, UnitAlias
@@ -110,7 +111,7 @@ class Reading:
     suggestion: str = ""  # none: the closest known name
     cas_problem: bool = False  # none: it is the CAS number that is wrong
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Identifies the reading among a file's: the same text (and CAS) reads the same everywhere."""
         text = unit_key(self.text) if self.kind == "unit" else match_key(self.text)
@@ -155,17 +156,20 @@ class Matcher:
         self.pollutant_by_name = {name: pk for pk, name in self.pollutant_names.items()}
         self.metals = set(Pollutant.objects.filter(group=Pollutant.Group.METAL).values_list("id", flat=True))
         self.synonym_names = list(PollutantSynonym.objects.values_list("name", flat=True))
-        self.sums: dict[frozenset, int] = {}
         members: dict[int, set] = {}
         for sum_id, member_id in Pollutant.members.through.objects.values_list("from_pollutant_id", "to_pollutant_id"):
             members.setdefault(sum_id, set()).add(member_id)
-        self.sums = {frozenset(ids): sum_id for sum_id, ids in members.items()}
+        self.sums: dict[frozenset, int] = {frozenset(ids): sum_id for sum_id, ids in members.items()}
         self.units = {unit.id: unit for unit in Unit.objects.all()}
         self.unit_by_alias = dict(UnitAlias.objects.values_list("key", "unit_id"))
         self.unit_by_code = {unit.code: unit for unit in self.units.values()}
         self.classes = {
             "land_use": {item.id: item for item in LandUseClass.objects.all()},
             "tier": {item.id: item for item in Tier.objects.all()},
+        }
+        self._codes = {
+            kind: [item.code for item in sorted(classes.values(), key=lambda item: (item.sort_order, item.code))]
+            for kind, classes in self.classes.items()
         }
         self.class_by_word: dict[str, dict[str, int]] = {}
         for kind, classes in self.classes.items():
@@ -196,9 +200,7 @@ class Matcher:
 
     def codes(self, kind: str) -> list[str]:
         """The harmonised codes of land uses or tiers, in their order."""
-        return [
-            item.code for item in sorted(self.classes[kind].values(), key=lambda item: (item.sort_order, item.code))
-        ]
+        return self._codes[kind]
 
     def target_for_change(self, reading: Reading, change: str) -> tuple[int | None, str, str] | None:
         """(id, name, code) a curator's change of a proposal names, or None when it names nothing the
@@ -236,7 +238,7 @@ class Matcher:
         return cached
 
     def pollutant(self, text: str, cas: str = "") -> Reading:
-        return self.read("pollutant", text.strip(), normalised_cas(cas) or cas.strip())
+        return self.read("pollutant", text.strip(), (normalised_cas(cas) or cas.strip()) if cas else "")
 
     def unit(self, text: str) -> Reading:
         return self.read("unit", text.strip())

@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core.history import record_history
 from core.locking import check_version
-from core.roles import may_publish
+from core.roles import may_extend_curated_tables, may_publish
 from reference.models import Country, LandUseClass, Pollutant, PollutantSynonym, Tier, Unit, UnitAlias
 from reference.text import match_key, unit_key
 from thresholds.importing import Decisions, ImportPlan, Problem, plan_import, plan_record
@@ -105,6 +105,7 @@ def import_plan_commit(
     if not plan.ok:
         raise ImportRejected(plan)
     _check_import_may_publish(plan, user)
+    _check_may_accept_proposals(plan, user)
     summary = plan.summary()
     if dry_run or not (
         summary["create"] or summary["update"] or summary["instruments_update"] or summary["instruments_create"]
@@ -143,6 +144,24 @@ def _check_import_may_publish(plan: ImportPlan, user) -> None:
             )
     if plan.problems:
         raise ImportNeedsPublishPermission(plan)
+
+
+def _check_may_accept_proposals(plan: ImportPlan, user) -> None:
+    """Accepting a proposal adds to the curated tables (core.roles.may_extend_curated_tables): refused,
+    once per reading, for anyone else, before anything is written."""
+    if not plan.decided or may_extend_curated_tables(user):
+        return
+    for use in plan.decided:
+        plan.problems.append(
+            Problem(
+                use.rows[0],
+                use.column,
+                use.reading.text,
+                f"reading “{use.reading.text}” as {use.target} would add it to the curated tables, which needs a "
+                "curator: give the harmonised code or the known name instead, or ask a curator to import the file.",
+            )
+        )
+    raise ImportRejected(plan)
 
 
 # Advisory locks (PostgreSQL) held by a running import's connection for as long as it lives: a
@@ -807,7 +826,7 @@ def proposals_write(plan: ImportPlan, *, user, batch: ImportBatch | None = None)
                 "reason": reading.reason,
                 "confidence": reading.confidence,
                 "changed": use.changed,
-                "rows": len(use.rows),
+                "rows": use.count,
                 "added": created,
             }
         )
@@ -846,6 +865,7 @@ def _single_row(record: dict, *, user, decisions: Decisions | None = None):
     if not plan.ok:
         raise ImportRejected(plan)
     [row] = plan.rows
+    _check_may_accept_proposals(plan, user)
     proposals_write(plan, user=user)
     return plan, row
 

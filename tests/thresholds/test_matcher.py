@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -312,3 +313,16 @@ def test_the_focal_point_sees_how_new_words_were_read_before_submitting(client, 
     section = client.get(f"/survey/responses/{survey.pk}/c/").content.decode()
     assert "read as Intervention or action" in section
     assert not PollutantSynonym.objects.filter(name="Interventiewaarden bodem").exists()
+
+
+def test_only_a_curator_may_accept_proposals(tmp_path, editor):
+    """Accepting adds to the curated tables: an editor, who may import, gets each reading as a problem."""
+    from thresholds.services import ImportRejected, threshold_import
+
+    path = _csv(tmp_path, [_record(tier_label="Interventiewaarden bodem", instrument="editor test")])
+    with pytest.raises(ImportRejected) as refused:
+        threshold_import(
+            file_name="f.csv", content=Path(path).read_bytes(), user=editor, decisions=Decisions(accept_all=True)
+        )
+    assert any("needs a curator" in problem.message for problem in refused.value.plan.problems)
+    assert not LabelClassification.objects.filter(label="Interventiewaarden bodem").exists()

@@ -89,7 +89,7 @@ def test_a_curator_imports_a_dozen_unseen_jurisdictions_in_their_own_words(tmp_p
         f"curator classifies; {len(plan.proposals)} proposals accepted as shown:"
     )
     for use in unread:
-        print(f"  {use.column} {use.reading.text!r} ({len(use.rows)} rows): {use.reading.reason}")
+        print(f"  {use.column} {use.reading.text!r} ({use.count} rows): {use.reading.reason}")
     assert len(unread) <= AT_MOST_NEEDING_A_CURATOR
 
     # One pass: every row in, every class a careful curator accepts, every mg/kg exact.
