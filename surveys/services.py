@@ -303,9 +303,7 @@ def response_comparison(response: SurveyResponse) -> list[ValueComparison]:
             continue
         if checked.row.existing_id:
             existing_ids[checked.value.pk] = checked.row.existing_id
-        lines.append(
-            ValueComparison(checked.value, checked.row.action, source=checked.source, read_as=checked.read_as)
-        )
+        lines.append(ValueComparison(checked.value, checked.row.action, source=checked.source, read_as=checked.read_as))
     stored = ThresholdValue.objects.select_related("instrument", "unit").in_bulk(existing_ids.values())
     for line in lines:
         if line.value.pk in existing_ids:
