@@ -76,13 +76,15 @@ COLUMNS = [
     Column("land_use", "Harmonised land-use code (give it or land_use_label).", "land_use__code", kind="code"),
     Column(
         "land_use_label",
-        "The source's own land-use wording; classified through the curated label table.",
+        "The source's own land-use wording, in any language; read through the curated label table and the "
+        "vocabulary of soil-law terms (a reading from its words is proposed for a curator to accept).",
         "land_use_label",
     ),
     Column("tier", "Harmonised tier code (give it or tier_label).", "tier__code", kind="code"),
     Column(
         "tier_label",
-        "The source's own tier name, e.g. Prüfwert, intervention value, risk screening value.",
+        "The source's own tier name in any language, e.g. Prüfwert, intervention value, risk screening value, "
+        "valor de investigação; read as the land-use label is.",
         "tier_label",
     ),
     Column(
@@ -99,7 +101,13 @@ COLUMNS = [
         "qualifier",
         kind="choice",
     ),
-    Column("unit", "Required. As written: mg/kg, mg/kg dry matter, µg/kg, ppm, % ...", "unit_label", required=True),
+    Column(
+        "unit",
+        "Required. As written, in any language: mg/kg, mg kg-1 DM, µg/kg TS, ppm, %, 毫克/千克 ...; the dry or "
+        "fresh basis it states is kept.",
+        "unit_label",
+        required=True,
+    ),
     Column("ph_min", "Lowest soil pH the value applies to (0-14).", "ph_min", kind="decimal", numeric=True),
     Column("ph_max", "Highest soil pH the value applies to (0-14).", "ph_max", kind="decimal", numeric=True),
     Column("texture", "sand, loam, silt, loam_silt, clay or organic.", "texture", kind="choice"),

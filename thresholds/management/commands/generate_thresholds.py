@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
+from reference.units import unit_basis
 from thresholds.models import LegalInstrument, ThresholdValue, conditions_key_for
 
 SYNTHETIC_TITLE = "SYNTHETIC benchmark data, not a real instrument #{number}"
@@ -22,6 +23,7 @@ COPY_COLUMNS = [
     "qualifier",
     "unit_label",
     "unit_id",
+    "unit_basis",
     "value_mg_kg",
     "land_use_id",
     "land_use_label",
@@ -132,6 +134,7 @@ class Command(BaseCommand):
                 "qualifier": "=",
                 "unit_label": unit.code,
                 "unit_id": unit.id,
+                "unit_basis": unit_basis(unit.code),
                 "value_mg_kg": (value * factor).quantize(Decimal("1e-12")),
                 "land_use_id": land_use_id,
                 "land_use_label": f"{land_use_name} (synthetic)",
