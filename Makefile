@@ -11,6 +11,8 @@ RUNTIME := $(VENV)/.installed-runtime
 INSTALLED := $(VENV)/.installed-dev
 # `make test` runs the tests on this many processes, each with its own test database (pytest-xdist).
 PYTEST_WORKERS ?= 2
+# make test-all's selection; CI leaves out the fuzz tier there, as make reliability runs it at 100 examples.
+TEST_ALL_MARKERS ?= not drill
 
 # $(call need,CHECK,PACKAGES): when the shell command CHECK fails, install the Debian packages with
 # apt-get if we are root (as .ci/run does), otherwise stop and name them. CHECK must hold no comma.
@@ -96,7 +98,7 @@ test-all: $(INSTALLED)
 	@$(call need,test -x /usr/bin/chromium,chromium)
 	@$(call need,command -v curl,curl)
 	@$(call need,Rscript -e "library(jsonlite)",r-base-core r-cran-jsonlite)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not drill"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "$(TEST_ALL_MARKERS)"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -172,14 +174,18 @@ bench-load: migrate bench-static
 # database: the drills restart PostgreSQL, import 200,000 values and add RELIABILITY_ROWS synthetic
 # values for the load. Needs wrk, pg_dump and Chromium (CI installs them).
 RELIABILITY_ROWS ?= 100000
-# Which of the suite's tests to run (pytest -m): all of them by default; CI, which has just run the
-# light ones in make test-all, passes "drill or fuzz" (the drills, and the fuzz at 100 examples).
+# Which of the suite's tests to run (pytest -m) besides the fuzz tier, which always runs (at 100
+# examples, on PYTEST_WORKERS workers): all of them by default; CI, which has just run the light ones
+# in make test-all, passes "drill or fuzz" (the drills).
 RELIABILITY_MARKERS ?=
 reliability: migrate bench-static
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make reliability needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
 	$(MANAGE) load_reference_data -v0
-	SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest -m "$(RELIABILITY_MARKERS)" -p no:cacheprovider tests/reliability \
-		tests/portal/test_api_schema_fuzz.py tests/browser/test_security_policy_in_chromium.py
+	SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest -m "$(if $(RELIABILITY_MARKERS),($(RELIABILITY_MARKERS)) and not fuzz,not fuzz)" \
+		-p no:cacheprovider tests/reliability tests/portal/test_api_schema_fuzz.py tests/browser/test_security_policy_in_chromium.py
+	# The fuzz tier runs on its own, on PYTEST_WORKERS workers: its tests share nothing but the database.
+	SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m fuzz -p no:cacheprovider tests/reliability \
+		tests/portal/test_api_schema_fuzz.py
 	$(BIN)/python bench/mixed_load.py --rows $(RELIABILITY_ROWS) --clients 50 --seconds 60
 	$(BIN)/python bench/autosave_load.py --clients 200 --responses 20
 	$(BIN)/python bench/hostile_visitor.py
