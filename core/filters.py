@@ -80,9 +80,31 @@ class PortalFilterBackend(drf_filters.DjangoFilterBackend):
     ordering_param = "ordering"
 
     def filter_queryset(self, request, queryset, view):
+        self.refuse_unknown_parameters(request, queryset, view)
         ordering = self.get_ordering(request, queryset, view)
         queryset = super().filter_queryset(request, queryset, view)
         return queryset.order_by(*ordering) if ordering else queryset
+
+    def refuse_unknown_parameters(self, request, queryset, view) -> None:
+        """A list's query parameter it does not know (`?countyr=DEU`) is a 400 naming the ones it does:
+        never a silently unfiltered answer."""
+        if getattr(view, "action", "list") != "list":
+            return
+        unknown = sorted(set(request.query_params) - self.known_parameters(request, queryset, view))
+        if unknown:
+            known = ", ".join(sorted(self.known_parameters(request, queryset, view)))
+            names = ", ".join(repr(name) for name in unknown)
+            raise ApiValidationError({"parameters": [f"Unknown parameter(s) {names}: this list takes {known}."]})
+
+    def known_parameters(self, request, queryset, view) -> set[str]:
+        """The list's filters, its pagination's and ordering's parameters, and `format`."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        known = set(filterset_class.base_filters) if filterset_class else set()
+        paginator = getattr(view, "paginator", None)
+        for attribute in ("cursor_query_param", "page_size_query_param", "limit_query_param", "offset_query_param"):
+            if name := getattr(paginator, attribute, None):
+                known.add(name)
+        return known | {self.ordering_param, "format"}
 
     def get_ordering(self, request, queryset, view):
         """The requested order, or None for the list's own; cursor pagination asks for it too (DRF

@@ -23,7 +23,7 @@ from core.spreadsheets import csv_stream, write_xlsx
 from core.throttling import EXPORT_THROTTLES
 from reference.api import CountryViewSet
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
-from thresholds.filters import ThresholdFilter
+from thresholds.filters import InstrumentFilter, ThresholdFilter
 from thresholds.importing import Decisions
 from thresholds.models import LegalInstrument
 from thresholds.selectors import (
@@ -389,7 +389,7 @@ class LegalInstrumentViewSet(CachingMixin, viewsets.ModelViewSet):
     serializer_class = LegalInstrumentSerializer
     pagination_class = StableCursorPagination
     ordering_fields = ORDERING_FIELDS
-    filterset_fields = ["status", "instrument_type", "binding", "year"]
+    filterset_class = InstrumentFilter
 
     def get_queryset(self):
         return instruments_visible_to(self.request.user)

@@ -191,3 +191,17 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return thresholds_matching_text(queryset, value)
+
+
+class InstrumentFilter(FormClassOnce, django_filters.FilterSet):
+    """The instruments list's filters: a country (or several) and the instrument's own fields."""
+
+    country = CodeListFilter(
+        field_name="country__iso3",
+        known=lambda: Country.objects.values_list("iso3", flat=True),
+        help_text="ISO 3166 alpha-3 codes (EUU for the European Union); repeat or separate with commas.",
+    )
+
+    class Meta:
+        model = LegalInstrument
+        fields = ["status", "instrument_type", "binding", "year"]

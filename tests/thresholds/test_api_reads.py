@@ -625,10 +625,33 @@ def test_the_schema_shows_examples_of_responses_requests_and_errors(client):
 )
 def test_true_false_parameters_of_every_list_refuse_other_words(client, path, params, expected):
     """A filter that quietly ignored "maybe" would hand back the whole list as if it were filtered."""
-    response = client.get(path, {**params, "page_size": 1000})
+    response = client.get(path, {**params, "limit": 1000})
     if expected == 400:
         assert response.status_code == 400
         [(name, [message])] = response.json()["errors"].items()
         assert name == next(iter(params)) and message == f"{params[name]} is not true or false."
     else:
         assert len(response.json()["results"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/thresholds/", {"countyr": "DEU"}),
+        ("/api/v1/instruments/", {"contry": "BRA"}),
+        ("/api/v1/pollutants/", {"x": "1"}),
+    ],
+)
+def test_an_unknown_parameter_is_a_400_naming_the_known_ones(client, url, params):
+    response = client.get(url, params)
+    assert response.status_code == 400
+    message = response.json()["errors"]["parameters"][0]
+    assert repr(next(iter(params))) in message and "format" in message
+
+
+def test_instruments_filter_by_country(client):
+    response = client.get("/api/v1/instruments/", {"country": "BRA"})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results and {item["country"] for item in results} == {"BRA"}
+    assert client.get("/api/v1/instruments/", {"country": "XXX"}).status_code == 400
