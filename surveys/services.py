@@ -31,7 +31,14 @@ from surveys.models import (
     SurveyEdition,
     SurveyResponse,
 )
-from surveys.validation import SURVEY_DECISIONS, response_values_checked, source_records, value_record
+from surveys.validation import (
+    SURVEY_DECISIONS,
+    readings_of,
+    response_values_checked,
+    source_records,
+    value_label,
+    value_record,
+)
 from thresholds.importing import plan_records
 from thresholds.models import FREE_TEXT_LIMIT, LegalInstrument, ThresholdValue
 from thresholds.selectors import instruments_held_by, values_held_by
@@ -213,13 +220,12 @@ def response_problems(response: SurveyResponse) -> ResponseProblems:
     has_values = response.situation in (SurveyResponse.Situation.BINDING, SurveyResponse.Situation.GUIDANCE)
     if has_values and not response.instruments.exists():
         problems.add("b", _("The country has threshold values: name at least one instrument that sets them."))
-    for checked in response_values_checked(response):
-        label = f"{checked.value} ({checked.value.instrument.title[:60]})"
+    checked_values = response_values_checked(response)
+    for checked in checked_values:
         if checked.errors:
             problems.values[checked.value.pk] = checked.errors
-            problems.labels[checked.value.pk] = label
-        elif checked.read_as:
-            problems.readings[label] = checked.read_as  # as surveys.validation.response_readings says them
+            problems.labels[checked.value.pk] = value_label(checked.value)
+    problems.readings = readings_of(checked_values)
     if not response.working_towards_adoption:
         problems.add("d", _("Say whether the country is working towards adopting threshold values."))
     return problems

@@ -166,11 +166,21 @@ def response_values_checked(response) -> list[CheckedValue]:
     return values_checked(items, country_iso3=response.country.iso3)
 
 
-def response_readings(response) -> dict[str, list[str]]:
-    """{value: how its words were read} for each value of the response a proposal read: what the
-    focal point checks before submitting ("tier “Interventiewaarde” read as Intervention or action")."""
+def value_label(value) -> str:
+    """How messages name a survey value: "Cadmium 0.4 mg/kg (BBodSchV ...)"."""
+    return f"{value} ({value.instrument.title[:60]})"
+
+
+def readings_of(checked_values) -> dict[str, list[str]]:
+    """{value: how its words were read} for each valid value a proposal read: what the focal point
+    checks before submitting ("tier “Interventiewaarde” read as Intervention or action")."""
     return {
-        f"{checked.value} ({checked.value.instrument.title[:60]})": checked.read_as
-        for checked in response_values_checked(response)
+        value_label(checked.value): checked.read_as
+        for checked in checked_values
         if not checked.errors and checked.read_as
     }
+
+
+def response_readings(response) -> dict[str, list[str]]:
+    """readings_of every value of the response."""
+    return readings_of(response_values_checked(response))

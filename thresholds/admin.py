@@ -634,10 +634,10 @@ def _readings_shown(plan) -> list[dict]:
         "pollutant": [(name, name) for name in sorted(matcher.pollutant_names.values())],
     }
     shown = []
-    for use in sorted(plan.readings.values(), key=lambda use: (use.reading.how != "none", not use.reading.is_proposal)):
+    for use in sorted(plan.readings.values(), key=lambda use: (use.reading.matched, not use.reading.is_proposal)):
         reading = use.reading
         # A proposal may be changed; a label nothing could read may be classified by hand.
-        unread_label = reading.how == "none" and reading.kind in ("land_use", "tier")
+        unread_label = not reading.matched and reading.kind in ("land_use", "tier")
         choices = list(options[reading.kind]) if reading.is_proposal or unread_label else []
         if unread_label and not use.accepted:
             choices.insert(0, ("", "— choose —"))
@@ -676,7 +676,6 @@ def _preview_rows(plan, limit: int = 300) -> list[dict]:
         pollutant = matcher.pollutant_names.get(fields["pollutant_id"]) or (
             f"new: {new_names.get(fields['new_pollutant'], '')}" if fields["new_pollutant"] else ""
         )
-        factor = unit.factor_to_mg_kg if unit else None
         rows.append(
             {
                 "row": row.row,
@@ -687,7 +686,7 @@ def _preview_rows(plan, limit: int = 300) -> list[dict]:
                 "unit_label": fields["unit_label"],
                 "unit": unit.code if unit else "",
                 "basis": fields.get("unit_basis", ""),
-                "mg_kg": (Decimal(fields["value_text"]) * factor).normalize() if factor is not None else None,
+                "mg_kg": _normalised(unit.to_mg_kg(Decimal(fields["value_text"]))) if unit else None,
                 "land_use_label": fields["land_use_label"],
                 "land_use": matcher.classes["land_use"][fields["land_use_id"]].name,
                 "tier_label": fields["tier_label"],
@@ -697,6 +696,10 @@ def _preview_rows(plan, limit: int = 300) -> list[dict]:
             }
         )
     return rows
+
+
+def _normalised(number: Decimal | None) -> Decimal | None:
+    return None if number is None else number.normalize()
 
 
 def _new_instruments(plan) -> list[str]:

@@ -134,8 +134,6 @@ class Reading:
 class _Term:
     key: str
     class_id: int
-    class_name: str
-    class_code: str
     term: str
     language: str
     approximate: bool
@@ -184,17 +182,15 @@ class Matcher:
         self.terms: dict[str, dict[str, _Term]] = {"land_use": {}, "tier": {}}
         for term in LabelTerm.objects.all():
             class_id = term.land_use_id if term.kind == LabelTerm.Kind.LAND_USE else term.tier_id
-            target = self.classes[term.kind][class_id]
             self.terms[term.kind][term.key] = _Term(
-                term.key, class_id, target.name, target.code, term.term, term.language, term.approximate, term.note
+                term.key, class_id, term.term, term.language, term.approximate, term.note
             )
         # The curated table's labels of two words or more are terms too: "Commercial / industrial outdoor
         # worker" holds the curated "commercial/industrial".
         for (kind, key), item in self.labels.items():
             if " " in key and key not in self.terms[kind]:
-                target = self.classes[kind][item.land_use_id or item.tier_id]
                 self.terms[kind][key] = _Term(
-                    key, target.id, target.name, target.code, item.label, "curated table", item.approximate, item.note
+                    key, item.land_use_id or item.tier_id, item.label, "curated table", item.approximate, item.note
                 )
         self.term_patterns = {kind: _terms_pattern(terms) for kind, terms in self.terms.items()}
 
