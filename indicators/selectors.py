@@ -60,10 +60,10 @@ def map_coverage_class(values_by_group: dict[str, int], *, survey_says_none: boo
     return "survey-none" if survey_says_none else "none"
 
 
-def countries_on_the_map(user) -> list[Country]:
-    """Every country with its `coverage` and `map_class`: without values, whether its focal points
-    reported in the survey that it has none."""
-    countries = countries_with_coverage(user)
+def countries_on_the_map(user, *, current: bool = True) -> list[Country]:
+    """Every country with its `coverage` (of instruments in force only when `current`, the default)
+    and `map_class`: without values, whether its focal points reported in the survey that it has none."""
+    countries = countries_with_coverage(user, current=current)
     reporting_none = countries_reporting_no_thresholds()
     for country in countries:
         country.map_class = map_coverage_class(
@@ -72,11 +72,14 @@ def countries_on_the_map(user) -> list[Country]:
     return countries
 
 
-def portal_headline(countries: list[Country], user) -> dict:
+def portal_headline(countries: list[Country], user, *, current: bool = True) -> dict:
     """The home page's figures, from the countries' cached coverage rather than counts over every
-    value (an instrument belongs to one country, so the per-country counts add up)."""
+    value (an instrument belongs to one country, so the per-country counts add up); `current` as
+    the countries' coverage was counted."""
     covered = [country.coverage for country in countries if country.coverage["values"]]
     visible = thresholds_visible_to(user).filter(pollutant=OuterRef("pk"))
+    if current:
+        visible = visible.current()
     return {
         "countries": len(covered),
         "values": sum(coverage["values"] for coverage in covered),

@@ -12,19 +12,22 @@ from indicators.charts import trend_chart
 from indicators.selectors import countries_on_the_map, database_coverage, kpis, portal_headline
 from indicators.worldmap import HEIGHT, WIDTH, world_shapes
 from surveys.selectors import current_edition, survey_progress
+from thresholds.filters import includes_superseded, superseded_switch
 from thresholds.selectors import countries_with_coverage, recent_values
 from thresholds.wording import values_in_words
 
 
 def home(request):
-    countries = countries_on_the_map(request.user)
+    current = not includes_superseded(request.GET)
+    countries = countries_on_the_map(request.user, current=current)
     by_numeric = {country.numeric: country for country in countries if country.numeric}
     shapes = [(shape, by_numeric.get(shape.numeric)) for shape in world_shapes()]
     return render(
         request,
         "indicators/home.html",
         {
-            "headline": portal_headline(countries, request.user),
+            "headline": portal_headline(countries, request.user, current=current),
+            **superseded_switch(request.GET),
             "shapes": shapes,
             "map_width": WIDTH,
             "map_height": HEIGHT,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from reference.cas import looks_like_cas
@@ -21,6 +24,32 @@ def pollutant_match(text: str) -> Pollutant | None:
             return found
     synonym = PollutantSynonym.objects.select_related("pollutant").filter(key=match_key(text)).first()
     return synonym.pollutant if synonym else None
+
+
+# A suggestion reads at most this much of what was typed: enough for any name, cheap for anyone.
+SUGGESTION_TEXT_LIMIT = 100
+
+
+def pollutant_suggestions(text: str, *, limit: int = 3) -> list[str]:
+    """The known pollutant names closest to `text` (a typo, another spelling), best first, for a
+    "did you mean". PostgreSQL: trigram similarity over the synonyms; elsewhere difflib."""
+    text = (text or "").strip()[:SUGGESTION_TEXT_LIMIT]
+    if not text:
+        return []
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        close = (
+            PollutantSynonym.objects.annotate(similarity=TrigramSimilarity("name", text))
+            .filter(similarity__gte=0.3)
+            .order_by("-similarity", "name")
+            .values_list("pollutant__name", flat=True)[: limit * 4]
+        )
+        names = list(close)
+    else:
+        synonyms = dict(PollutantSynonym.objects.values_list("name", "pollutant__name"))
+        names = [synonyms[name] for name in difflib.get_close_matches(text, list(synonyms), n=limit * 4, cutoff=0.6)]
+    return list(dict.fromkeys(names))[:limit]
 
 
 def unit_match(text: str) -> Unit | None:

@@ -419,10 +419,12 @@ class CountryCoverageViewSet(CachingMixin, CountryViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self._coverage = country_coverage(country_ids=[country.id for country in page], user=request.user)
+        self._coverage = country_coverage(
+            country_ids=[country.id for country in page], user=request.user, current=False
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         country = self.get_object()
-        self._coverage = country_coverage(country_ids=[country.id], user=request.user)
+        self._coverage = country_coverage(country_ids=[country.id], user=request.user, current=False)
         return Response(self.get_serializer(country).data)

@@ -12,6 +12,9 @@ from decimal import Decimal
 
 NUMBER = r"(\d+(?:[.,]\d+)?)"
 PH = r"(?:soil\s+)?pH"
+# "<" and "<=" as sources write them: ASCII, mathematical and full-width (Chinese and Japanese tables).
+BELOW = r"(?:<=|≤|≦|＜=|<|＜)"
+ABOVE = r"(?:>=|≥|≧|＞=|>|＞)"
 
 
 @dataclass
@@ -31,13 +34,14 @@ def _number(text: str) -> Decimal:
 
 # Order matters: the two-sided patterns are tried before the one-sided ones.
 PH_PATTERNS: list[tuple[re.Pattern, callable]] = [
-    (re.compile(rf"{NUMBER}\s*<=?\s*pH\s*<=?\s*{NUMBER}", re.I), lambda a, b: {"ph_min": a, "ph_max": b}),
+    (re.compile(rf"{NUMBER}\s*{BELOW}\s*pH\s*{BELOW}\s*{NUMBER}", re.I), lambda a, b: {"ph_min": a, "ph_max": b}),
+    (re.compile(rf"{NUMBER}\s*{ABOVE}\s*pH\s*{ABOVE}\s*{NUMBER}", re.I), lambda a, b: {"ph_min": b, "ph_max": a}),
     (
         re.compile(rf"{PH}\s*(?:from\s*)?{NUMBER}\s*(?:to|-|–)\s*{NUMBER}", re.I),
         lambda a, b: {"ph_min": a, "ph_max": b},
     ),
-    (re.compile(rf"{PH}\s*(?:<=|≤|<)\s*{NUMBER}", re.I), lambda a: {"ph_max": a}),
-    (re.compile(rf"{PH}\s*(?:>=|≥|>)\s*{NUMBER}", re.I), lambda a: {"ph_min": a}),
+    (re.compile(rf"{PH}\s*{BELOW}\s*{NUMBER}", re.I), lambda a: {"ph_max": a}),
+    (re.compile(rf"{PH}\s*{ABOVE}\s*{NUMBER}", re.I), lambda a: {"ph_min": a}),
     (re.compile(rf"{PH}\s*(?:=\s*)?{NUMBER}\b(?!\s*(?:to|-|–))", re.I), lambda a: {"ph_min": a, "ph_max": a}),
 ]
 
@@ -94,7 +98,9 @@ def recognise_conditions(text: str) -> Recognised:
         match = pattern.search(text)
         if match:
             values = build(*(_number(group) for group in match.groups()))
-            found.add(f"pH {_band(values.get('ph_min'), values.get('ph_max'))} from “{match.group(0)}”", **values)
+            low, high = values.get("ph_min"), values.get("ph_max")
+            ends = ph_band_ends(match.group(0), low, high)
+            found.add(f"pH {_band(low, high, ends)} from “{match.group(0)}”", **values)
             break
     for pattern, code in TEXTURE_WORDS:
         match = pattern.search(text)
@@ -121,9 +127,49 @@ def recognise_conditions(text: str) -> Recognised:
     return found
 
 
-def _band(low, high) -> str:
+def _band(low, high, ends: tuple[bool, bool] = (False, False)) -> str:
+    low_open, high_open = ends
     if low is not None and high is not None:
-        return f"= {low}" if low == high else f"{low} to {high}"
+        if low == high:
+            return f"= {low}"
+        return f"{'above ' if low_open else 'from '}{low} {'to below' if high_open else 'to'} {high}"
     if low is not None:
-        return f"above {low}"
-    return f"at most {high}"
+        return f"{'above' if low_open else 'at least'} {low}"
+    return f"{'below' if high_open else 'at most'} {high}"
+
+
+# A comparison between a number and the pH, in either order: which end of the band it states and
+# whether it leaves the number out ("5.5<pH": the lower end, 5.5 left out; "pH<=6.5": the upper end,
+# 6.5 kept). Words as well as signs, in English.
+_LEFT_OUT = {"<", "＜", ">", "＞", "above", "below", "over", "under", "greater than", "less than", "more than"}
+_ON_THE_LEFT = re.compile(rf"{NUMBER}\s*({BELOW}|{ABOVE})\s*pH", re.I)
+_ON_THE_RIGHT = re.compile(
+    rf"pH\s*(?:value\s*)?(?:is\s*)?({BELOW}|{ABOVE}|above|below|over|under|greater than|less than|more than"
+    rf"|at least|at most|not (?:more|less) than)\s*{NUMBER}",
+    re.I,
+)
+_UPPER_ON_THE_RIGHT = {"<", "<=", "≤", "≦", "＜", "＜=", "below", "under", "less than", "at most", "not more than"}
+_UPPER_ON_THE_LEFT = {">", ">=", "≥", "≧", "＞", "＞="}
+
+
+def ph_band_ends(text: str, ph_min: Decimal | None, ph_max: Decimal | None) -> tuple[bool, bool]:
+    """Whether the source's own words leave out the pH band's lower and upper end: "5.5<pH<=6.5"
+    -> (True, False), so that a soil of pH 5.5 falls in the band "pH<=5.5" and not in this one;
+    "pH>7.5" -> (True, False). An end counts only where the text states it for the stored bound;
+    a band the text does not state with signs keeps both ends ("pH 6 to 7": 6 and 7 included)."""
+    low_open = high_open = False
+    if not text or (ph_min is None and ph_max is None):
+        return low_open, high_open
+    statements: list[tuple[str, Decimal, bool]] = []  # (which end, number, left out)
+    for match in _ON_THE_LEFT.finditer(text):
+        number, operator = _number(match.group(1)), match.group(2).lower()
+        statements.append(("upper" if operator in _UPPER_ON_THE_LEFT else "lower", number, operator in _LEFT_OUT))
+    for match in _ON_THE_RIGHT.finditer(text):
+        operator, number = " ".join(match.group(1).lower().split()), _number(match.group(2))
+        statements.append(("upper" if operator in _UPPER_ON_THE_RIGHT else "lower", number, operator in _LEFT_OUT))
+    for end, number, left_out in statements:
+        if end == "lower" and ph_min is not None and number == ph_min:
+            low_open = left_out
+        elif end == "upper" and ph_max is not None and number == ph_max:
+            high_open = left_out
+    return low_open, high_open

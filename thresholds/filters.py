@@ -10,9 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from core.filters import FormClassOnce, StrictBooleanFilter
+from core.filters import FormClassOnce, StrictBooleanField, StrictBooleanFilter
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
-from reference.selectors import pollutant_match
+from reference.selectors import pollutant_match, pollutant_suggestions
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.selectors import SearchTooLong, search_words, thresholds_matching_text
 
@@ -43,6 +43,42 @@ class CodeListFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class PollutantField(forms.CharField):
+    """A pollutant by id, CAS number, or name or synonym in any language; one nobody knows is a 400
+    naming the closest known names (reference.selectors.pollutant_suggestions), never an empty list."""
+
+    def clean(self, value):
+        text = super().clean(value).strip()
+        if not text:
+            return None
+        if text.isdigit():
+            # An id; one past any bigint cannot exist (and SQLite could not even compare it).
+            if len(text) < 19 and Pollutant.objects.filter(pk=int(text)).exists():
+                return int(text)
+            raise ValidationError("No pollutant has the id %(id)s.", params={"id": text[:20]})
+        pollutant = pollutant_match(text)
+        if pollutant:
+            return pollutant.pk
+        suggestions = pollutant_suggestions(text)
+        if suggestions:
+            raise ValidationError(
+                "No pollutant is called %(text)s. Did you mean: %(names)s?",
+                params={"text": repr(text[:100]), "names": ", ".join(suggestions)},
+            )
+        raise ValidationError(
+            "No pollutant is called %(text)s: give a name, a synonym in any language or a CAS number "
+            "(the pollutants list shows them all).",
+            params={"text": repr(text[:100])},
+        )
+
+
+class PollutantFilter(django_filters.CharFilter):
+    field_class = PollutantField
+
+    def filter(self, qs, value):
+        return qs.filter(pollutant_id=value) if value else qs
 
 
 class SearchTextField(forms.CharField):
@@ -81,6 +117,30 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+# The public pages' switch that brings in the values of superseded and repealed instruments; without
+# it they show values of instruments in force (or in draft) only, and their downloads ask current=true.
+INCLUDE_SUPERSEDED = "include_superseded"
+
+
+def includes_superseded(query) -> bool:
+    """Whether a page's query (request.GET) switches superseded and repealed instruments' values on."""
+    word = str(query.get(INCLUDE_SUPERSEDED, "")).strip().lower()
+    return word == "on" or StrictBooleanField.WORDS.get(word, False)
+
+
+def superseded_switch(query) -> dict:
+    """The pages' visible switch between values in force (the default) and all values: whether it is
+    on, and the query of the same page with it flipped (templates/thresholds/_superseded_switch.html)."""
+    flipped = query.copy()
+    flipped.pop("page", None)
+    included = includes_superseded(query)
+    if included:
+        flipped.pop(INCLUDE_SUPERSEDED, None)
+    else:
+        flipped[INCLUDE_SUPERSEDED] = "true"
+    return {"superseded_included": included, "superseded_switch_query": flipped.urlencode()}
+
+
 # The harmonised land use of values that apply whatever the land use (e.g. Germany's Vorsorgewerte).
 ANY_LAND_USE = "any"
 
@@ -94,8 +154,9 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
     region = django_filters.ChoiceFilter(
         field_name="instrument__country__m49_region", choices=Country.M49Region.choices, help_text="UN M49 region."
     )
-    pollutant = django_filters.CharFilter(
-        method="filter_pollutant", help_text="Pollutant id, CAS number, or a name or synonym in any language."
+    pollutant = PollutantFilter(
+        help_text="Pollutant id, CAS number, or a name or synonym in any language; an unknown one is a 400 "
+        "with the closest names."
     )
     group = django_filters.ChoiceFilter(field_name="pollutant__group", choices=Pollutant.Group.choices)
     pop = StrictBooleanFilter(field_name="pollutant__is_pop", help_text="Stockholm Convention POPs.")
@@ -125,7 +186,14 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
         field_name="instrument_id", min_value=1, max_value=2**63 - 1, decimal_places=0, help_text="Instrument id."
     )
     instrument_status = django_filters.ChoiceFilter(
-        field_name="instrument__status", choices=LegalInstrument.Status.choices
+        field_name="instrument__status",
+        choices=LegalInstrument.Status.choices,
+        help_text="The instrument's status: in_force, draft, superseded or repealed.",
+    )
+    current = StrictBooleanFilter(
+        method="filter_current",
+        help_text="true: values of instruments in force or in draft only (what the public pages show unless "
+        "asked for superseded and repealed ones too); false: values of superseded or repealed instruments only.",
     )
     value_mg_kg_min = django_filters.NumberFilter(
         field_name="value_mg_kg", lookup_expr="gte", min_value=0, max_value=10**15
@@ -143,9 +211,18 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
         method="filter_ph",
         min_value=0,
         max_value=14,
-        help_text="Values whose pH band contains this pH (0-14), or that depend on no pH.",
+        help_text="Values whose pH band contains this pH (0-14), the band's ends as the source states them "
+        '(pH 5.5 is in "pH<=5.5", not in "5.5<pH<=6.5"), or that depend on no pH.',
     )
-    texture = django_filters.ChoiceFilter(choices=ThresholdValue.Texture.choices)
+    texture = django_filters.ChoiceFilter(
+        method="filter_texture",
+        choices=ThresholdValue.Texture.choices,
+        help_text="Values set for this soil texture, and those that apply whatever the texture (unless "
+        "specific_texture=true).",
+    )
+    specific_texture = StrictBooleanFilter(
+        method="filter_specific_texture", help_text="With texture: only the values set for that texture."
+    )
     extraction = CodeListFilter(
         field_name="extraction__code",
         known=lambda: ExtractionMethod.objects.values_list("code", flat=True),
@@ -176,18 +253,21 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
     def filter_include_any_land_use(self, queryset, name, value):
         return queryset  # widens land_use, in filter_queryset
 
-    def filter_pollutant(self, queryset, name, value):
-        text = value.strip()
-        if text.isdigit():
-            # An id; one past any bigint cannot exist (and SQLite could not even compare it).
-            return queryset.filter(pollutant_id=int(text)) if len(text) < 19 else queryset.none()
-        pollutant = pollutant_match(text)
-        return queryset.filter(pollutant=pollutant) if pollutant else queryset.none()
-
     def filter_ph(self, queryset, name, value: Decimal):
-        return queryset.filter(
-            (Q(ph_min__isnull=True) | Q(ph_min__lte=value)) & (Q(ph_max__isnull=True) | Q(ph_max__gte=value))
-        )
+        above_low = Q(ph_min__isnull=True) | Q(ph_min__lt=value) | Q(ph_min=value, ph_min_exclusive=False)
+        below_high = Q(ph_max__isnull=True) | Q(ph_max__gt=value) | Q(ph_max=value, ph_max_exclusive=False)
+        return queryset.filter(above_low & below_high)
+
+    def filter_texture(self, queryset, name, value: str):
+        if self.form.cleaned_data.get("specific_texture"):
+            return queryset.filter(texture=value)
+        return queryset.filter(texture__in=[value, ""])
+
+    def filter_specific_texture(self, queryset, name, value):
+        return queryset  # narrows texture, in filter_texture
+
+    def filter_current(self, queryset, name, value: bool):
+        return queryset.current() if value else queryset.filter(instrument__status__in=LegalInstrument.NOT_CURRENT)
 
     def filter_text(self, queryset, name, value):
         return thresholds_matching_text(queryset, value)

@@ -23,7 +23,7 @@ from core.spreadsheets import UnsafeFile, read_sheet, unneutralise
 from reference.models import Country, ExtractionMethod
 from reference.text import match_key
 from reference.units import unit_basis
-from thresholds.conditions import recognise_conditions
+from thresholds.conditions import ph_band_ends, recognise_conditions
 from thresholds.matching import NONE, PROPOSAL, Matcher, Reading
 from thresholds.models import (
     PLAIN_DECIMAL,
@@ -588,6 +588,9 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
             else:
                 fields[name] = item
         recognised = found.explanations
+    fields["ph_min_exclusive"], fields["ph_max_exclusive"] = ph_band_ends(
+        condition_text, fields["ph_min"], fields["ph_max"]
+    )
     for name in ("ph", "clay", "toc", "cec"):
         low, high = fields[f"{name}_min"], fields[f"{name}_max"]
         if low is not None and high is not None and low > high:

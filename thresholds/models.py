@@ -25,6 +25,7 @@ from core.roles import sees_value_drafts
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier, Unit
 from reference.text import match_key
 from reference.units import unit_basis
+from thresholds.conditions import ph_band_ends
 
 MG_KG_PLACES = Decimal("1e-12")  # the value_mg_kg column's precision
 MG_KG_CONTEXT = Context(prec=30)
@@ -474,6 +475,14 @@ class ThresholdValue(models.Model):
     # Applicability conditions, structured; the source's own words are in condition_text.
     ph_min = condition_number_field("ph_min", "pH min", max_digits=4)
     ph_max = condition_number_field("ph_max", "pH max", max_digits=4)
+    # Whether the band leaves its end out ("5.5<pH<=6.5": a soil of pH 5.5 is not in it), as the
+    # condition text states (thresholds.conditions.ph_band_ends); both ends are kept otherwise.
+    ph_min_exclusive = models.BooleanField(
+        "pH min left out", default=False, editable=False, help_text="The band starts just above pH min."
+    )
+    ph_max_exclusive = models.BooleanField(
+        "pH max left out", default=False, editable=False, help_text="The band ends just below pH max."
+    )
     texture = models.CharField("soil texture", max_length=20, choices=Texture.choices, blank=True)
     clay_min = condition_number_field("clay_min", "clay % min", max_digits=5)
     clay_max = condition_number_field("clay_max", "clay % max", max_digits=5)
@@ -689,6 +698,7 @@ class ThresholdValue(models.Model):
             self.value, self.value_mg_kg = value_numbers(self.value_text, self.unit if self.unit_id else None)
         self.conditions_key = conditions_key_for(self)
         self.unit_basis = unit_basis(self.unit_label or "")
+        self.ph_min_exclusive, self.ph_max_exclusive = ph_band_ends(self.condition_text, self.ph_min, self.ph_max)
 
 
 def value_numbers(value_text: str, unit: Unit | None) -> tuple[Decimal, Decimal | None]:

@@ -179,6 +179,8 @@ VALUE_FIELDS = [
     "basis",
     "value_year",
     *CONDITION_FIELDS,
+    "ph_min_exclusive",
+    "ph_max_exclusive",
     "source_url",
     "source_page",
     "source_quote",

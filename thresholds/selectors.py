@@ -106,21 +106,26 @@ def instruments_visible_to(user) -> QuerySet[LegalInstrument]:
     )
 
 
-def country_coverage(*, country_ids: list[int], user) -> dict[int, dict]:
-    """For each country: how many instruments and readable values it has, per pollutant group.
+def country_coverage(*, country_ids: list[int], user, current: bool = True) -> dict[int, dict]:
+    """For each country: how many instruments and readable values it has, per pollutant group; only
+    of instruments in force (or in draft) when `current`, as the public pages show by default.
 
     Counted for every country at once (two queries over the values table) and cached until the
     data next changes, so a list of countries costs a cache read on a large database.
     """
     scope = "all" if user_sees_drafts(user) else "public"
     coverage = kept_until_changed(
-        f"thresholds:coverage:{scope}", lambda: _coverage_of_every_country(user), stamp=last_changed(DATA_CHANGES)
+        f"thresholds:coverage:{scope}:{'current' if current else 'all'}",
+        lambda: _coverage_of_every_country(user, current=current),
+        stamp=last_changed(DATA_CHANGES),
     )
     return {country_id: coverage[country_id] for country_id in country_ids if country_id in coverage}
 
 
-def _coverage_of_every_country(user) -> dict[int, dict]:
+def _coverage_of_every_country(user, *, current: bool) -> dict[int, dict]:
     values = thresholds_visible_to(user)
+    if current:
+        values = values.current()
     coverage: dict[int, dict] = defaultdict(lambda: {"instruments": 0, "values": 0, "values_by_group": {}})
     for row in values.values("instrument__country_id").annotate(instruments=Count("instrument", distinct=True)):
         coverage[row["instrument__country_id"]]["instruments"] = row["instruments"]
@@ -294,10 +299,11 @@ def _instruments_matching(word: str) -> list[int]:
 # ---- public pages ------------------------------------------------------------------------------
 
 
-def countries_with_coverage(user) -> list[Country]:
-    """Every country and territory, each with its `coverage` (what `user` may see), in region order."""
+def countries_with_coverage(user, *, current: bool = True) -> list[Country]:
+    """Every country and territory, each with its `coverage` (what `user` may see; of instruments in
+    force only when `current`), in region order."""
     countries = list(Country.objects.order_by("m49_region", "name"))
-    coverage = country_coverage(country_ids=[country.id for country in countries], user=user)
+    coverage = country_coverage(country_ids=[country.id for country in countries], user=user, current=current)
     empty = {"instruments": 0, "values": 0, "values_by_group": {}}
     for country in countries:
         country.coverage = coverage.get(country.id, empty)

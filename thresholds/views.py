@@ -16,12 +16,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.conditional import last_changed
+from core.filters import StrictBooleanField
 from core.throttling import throttled_for_anonymous
 from reference.localisation import collation_key
-from reference.models import Country, LandUseClass, Pollutant, Tier
+from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
 from thresholds.charts import comparison_chart, comparison_summary
-from thresholds.filters import ANY_LAND_USE, ThresholdFilter
+from thresholds.filters import (
+    ANY_LAND_USE,
+    INCLUDE_SUPERSEDED,
+    CodeListFilter,
+    ThresholdFilter,
+    includes_superseded,
+    superseded_switch,
+)
+from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.selectors import (
     DATA_CHANGES,
     MAX_SEARCH_CHARACTERS,
@@ -44,7 +53,14 @@ from thresholds.wording import values_in_words
 
 # A hundred rows a page: a country with thousands of values stays quick to render and to read.
 ROWS_PER_PAGE = 100
-PAGE_FILTERS = ("land_use", "tier", "group", "pollutant", "extraction")
+# What a page takes besides the API's filters (thresholds.filters.ThresholdFilter, the same names):
+# its order and page, the switch that brings superseded and repealed instruments' values in, and the
+# narrowing of land use and texture to values set specifically for them.
+PAGE_PARAMETERS = ("sort", "page", INCLUDE_SUPERSEDED, "specific_land_use")
+# Set by the pages themselves (from the form's checkboxes), not given as parameters.
+SET_BY_THE_PAGE = ("include_any_land_use",)
+# Filters whose parameter may be repeated (?tier=trigger&tier=action) as well as comma-separated.
+REPEATABLE = {name for name, item in ThresholdFilter.base_filters.items() if isinstance(item, CodeListFilter)}
 SORTS = {
     "": ("pollutant__group", "land_use__sort_order", "pollutant__name", "tier__sort_order", "value_mg_kg"),
     "pollutant": ("pollutant__name", "land_use__sort_order", "tier__sort_order"),
@@ -57,7 +73,7 @@ SORTS = {
 
 
 def country_list(request):
-    countries = countries_with_coverage(request.user)
+    countries = countries_with_coverage(request.user, current=not includes_superseded(request.GET))
     regions: dict[str, list[Country]] = {}
     for country in sorted(countries, key=lambda country: collation_key(country.local_name)):
         regions.setdefault(country.m49_region or "", []).append(country)
@@ -65,23 +81,27 @@ def country_list(request):
         (region, members, sum(1 for country in members if country.coverage["values"]))
         for region, members in regions.items()
     ]
-    return render(request, "thresholds/country_list.html", {"regions": summary})
+    return render(request, "thresholds/country_list.html", {"regions": summary, **superseded_switch(request.GET)})
 
 
 def country_detail(request, iso3: str):
     country = get_object_or_404(Country, iso3=iso3.upper())
     values = country_values(country, request.user)
-    filterset, values = _filtered(request, values)
+    try:
+        filterset, values = _filtered(request, values, fixed=("country",))
+    except UnknownParameters as refused:
+        return _refused(request, refused)
     page = Paginator(values, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     downloads = _downloads({"country": country.iso3, **_active_filters(filterset)}, count=page.paginator.count)
-    return render(
+    return _render_filtered(
         request,
         "thresholds/country_detail.html",
+        filterset,
         {
             "country": country,
             "instruments": country_instruments(country, request.user),
             "filterset": filterset,
-            **_filter_choices(filterset),
+            **_filter_choices(filterset, fixed=("country",)),
             "page": page,
             "values": values_in_words(page.object_list),
             "downloads": downloads,
@@ -93,20 +113,26 @@ def country_detail(request, iso3: str):
 
 
 def pollutant_list(request):
-    counts = counts_by(
-        thresholds_visible_to(request.user), "pollutant_id", user=request.user, stamp=last_changed(DATA_CHANGES)
-    )
+    values, selection = thresholds_visible_to(request.user), INCLUDE_SUPERSEDED
+    if not includes_superseded(request.GET):
+        values, selection = values.current(), "current"
+    counts = counts_by(values, "pollutant_id", user=request.user, selection=selection, stamp=last_changed(DATA_CHANGES))
     pollutants = [pollutant for pollutant in Pollutant.objects.order_by("group", "name") if counts.get(pollutant.id)]
     for pollutant in pollutants:
         pollutant.value_count = counts[pollutant.id]
-    return render(request, "thresholds/pollutant_list.html", {"pollutants": pollutants})
+    return render(
+        request, "thresholds/pollutant_list.html", {"pollutants": pollutants, **superseded_switch(request.GET)}
+    )
 
 
 @throttled_for_anonymous
 def pollutant_detail(request, slug: str):
     pollutant = get_object_or_404(Pollutant, slug=slug)
     values = thresholds_visible_to(request.user).filter(pollutant=pollutant).select_related("unit")
-    filterset, values = _filtered(request, values, default_sort="country")
+    try:
+        filterset, values = _filtered(request, values, fixed=("pollutant",), default_sort="country")
+    except UnknownParameters as refused:
+        return _refused(request, refused)
     page = Paginator(values, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     # The chart and the summary read every value of the comparison (thousands for a common metal on
     # a large database): drawn once per data change, language, reader scope and filters.
@@ -117,13 +143,14 @@ def pollutant_detail(request, slug: str):
         lambda: _comparison(values),
         stamp=last_changed(DATA_CHANGES),
     )
-    return render(
+    return _render_filtered(
         request,
         "thresholds/pollutant_detail.html",
+        filterset,
         {
             "pollutant": pollutant,
             "filterset": filterset,
-            **_filter_choices(filterset),
+            **_filter_choices(filterset, fixed=("pollutant",)),
             "page": page,
             "values": values_in_words(page.object_list),
             **comparison,
@@ -169,7 +196,10 @@ def search(request):
     values = thresholds_visible_to(request.user)
     if text:
         values = thresholds_matching_text(values, text)
-    filterset, values = _filtered(request, values, extra=("region",))
+    try:
+        filterset, values = _filtered(request, values, extra=("q",))
+    except UnknownParameters as refused:
+        return _refused(request, refused)
     # Counting every matching value per facet takes a quarter of a second each on a million values:
     # the counts are kept until the data changes, per reader scope and search (the parameters the
     # page reads, so that junk parameters do not make new entries).
@@ -191,12 +221,14 @@ def search(request):
         pollutants = pollutants_matching_text(text)[:20]
         instruments = instruments_matching_text(text, request.user)[:20]
     page = Paginator(values.order_by(*SORTS["country"]), ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
+    return _render_filtered(
         request,
         "thresholds/search.html",
+        filterset,
         {
             "q": text,
             "filterset": filterset,
+            **_filter_choices(filterset),
             "facets": facets,
             "countries": countries,
             "pollutants": pollutants,
@@ -229,26 +261,55 @@ def _search_refused(request, text: str):
 # ---- helpers -----------------------------------------------------------------------------------
 
 
-def _filtered(request, values, *, default_sort: str = "", extra: tuple[str, ...] = ()):
-    """The API's filters on a page: the same names, checks and messages."""
-    names = (*PAGE_FILTERS, *extra)
+class UnknownParameters(ValueError):
+    """A page's query names a parameter the page does not take; the message lists those it does."""
+
+
+def _filtered(request, values, *, fixed: tuple[str, ...] = (), default_sort: str = "", extra: tuple[str, ...] = ()):
+    """The API's filters on a page: the same names, checks and messages. `fixed` are set by the page
+    itself (a country page's country); `extra` are the page's own parameters (the search's q).
+
+    Values of superseded and repealed instruments stay out unless the visitor switches them on
+    (INCLUDE_SUPERSEDED) or asks for an instrument status; the download links say so (current=true).
+    A parameter the page does not take is UnknownParameters (the view answers 400)."""
+    names = [name for name in ThresholdFilter.base_filters if name not in (*fixed, *SET_BY_THE_PAGE)]
+    unknown = sorted(set(request.GET) - {*names, *PAGE_PARAMETERS, *extra})
+    if unknown:
+        raise UnknownParameters(
+            _("Unknown parameter(s) %(unknown)s: this page takes %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(sorted({*names, *PAGE_PARAMETERS, *extra}))}
+        )
     data = {
-        name: request.GET.getlist(name) if name in ("land_use", "tier", "extraction") else request.GET.get(name)
+        name: request.GET.getlist(name) if name in REPEATABLE else request.GET.get(name)
         for name in names
         if request.GET.get(name)
     }
+    if not includes_superseded(request.GET) and not data.get("instrument_status") and "current" not in data:
+        data["current"] = "true"
     # A value set for any land use applies to the one chosen too: shown unless the visitor asks for
     # values set specifically for it.
     if data.get("land_use") and ANY_LAND_USE not in data["land_use"] and not request.GET.get("specific_land_use"):
         data["include_any_land_use"] = "true"
     filterset = ThresholdFilter(data, queryset=values)
     for name in list(filterset.filters):
-        if name not in (*names, "include_any_land_use"):
+        if name not in (*names, *SET_BY_THE_PAGE):
             del filterset.filters[name]
     if not filterset.is_valid():
         return filterset, values.none()
     sort = SORTS.get(request.GET.get("sort", default_sort), SORTS[default_sort])
     return filterset, filterset.qs.order_by(*sort)
+
+
+def _render_filtered(request, template: str, filterset, context: dict):
+    """A page of filtered values: 400 when a filter could not be used (the form says which and why)."""
+    return render(request, template, context, status=400 if filterset.errors else 200)
+
+
+def _refused(request, refused: UnknownParameters):
+    """A page asked with a parameter it does not take: 400, naming the parameters it takes."""
+    return render(
+        request, "thresholds/unknown_parameters.html", {"message": str(refused), "path": request.path}, status=400
+    )
 
 
 def _active_filters(filterset) -> dict:
@@ -297,19 +358,68 @@ def _names(model) -> dict[str, str]:
     return {entry.code: entry.local_name for entry in model.objects.all()}
 
 
-def _filter_choices(filterset) -> dict:
-    """What the filter form offers, and what is selected."""
-    data = filterset.data
+# What the filter form calls each filter, for its messages (the parameter names are the API's).
+def _filter_labels() -> dict[str, str]:
     return {
+        "country": _("Countries"),
+        "region": _("Region"),
+        "pollutant": _("Pollutant"),
+        "group": _("Pollutant group"),
+        "pop": _("Stockholm Convention POP"),
+        "hhp": _("Highly Hazardous Pesticide"),
+        "land_use": _("Land use"),
+        "tier": _("Tier"),
+        "basis": _("Protects"),
+        "instrument": _("Instrument"),
+        "instrument_status": _("Instrument status"),
+        "current": _("Instrument status"),
+        "value_mg_kg_min": _("Value from (mg/kg)"),
+        "value_mg_kg_max": _("Value up to (mg/kg)"),
+        "year_min": _("Instrument year from"),
+        "year_max": _("Instrument year up to"),
+        "ph": _("Soil pH"),
+        "texture": _("Soil texture"),
+        "specific_texture": _("Soil texture"),
+        "extraction": _("Extraction method"),
+        "updated_since": _("Changed since"),
+        "q": _("Search"),
+        "include_any_land_use": _("Land use"),
+    }
+
+
+# Filters in the form's "More filters" part: it opens when one of them is set.
+MORE_FILTERS = ("region", "extraction", "basis", "year_min", "year_max", "pop", "hhp", "updated_since")
+
+
+def _filter_choices(filterset, *, fixed: tuple[str, ...] = ()) -> dict:
+    """What the filter form offers, what is selected, and the filters that could not be used."""
+    data = filterset.data
+    selected = {
+        name: ",".join(item) if isinstance(item, list) else item
+        for name, item in data.items()
+        if name not in ("land_use", "tier", "extraction")
+    }
+    labels = _filter_labels()
+    return {
+        "fixed": fixed,
         "land_uses": LandUseClass.objects.all(),
         "tiers": Tier.objects.all(),
+        "extractions": ExtractionMethod.objects.all(),
         "groups": Pollutant.Group.choices,
+        "textures": ThresholdValue.Texture.choices,
+        "instrument_statuses": LegalInstrument.Status.choices,
+        "bases": ThresholdValue.Basis.choices,
+        "regions": Country.M49Region.choices,
+        "filter_errors": [(labels.get(name, name), messages) for name, messages in filterset.errors.items()],
         "selected": {
+            **selected,
             "land_use": data.get("land_use") or [],
             "tier": data.get("tier") or [],
-            "group": data.get("group") or "",
-            "pollutant": data.get("pollutant") or "",
+            "extraction": data.get("extraction") or [],
             "specific_land_use": bool(data.get("land_use")) and not data.get("include_any_land_use"),
+            "specific_texture": StrictBooleanField.WORDS.get(str(data.get("specific_texture", "")).lower(), False),
+            "include_superseded": data.get("current") != "true" and not data.get("instrument_status"),
+            "more": any(data.get(name) for name in MORE_FILTERS),
         },
     }
 

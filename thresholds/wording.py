@@ -15,14 +15,43 @@ def _number(value: Decimal) -> str:
     return number_format(value.normalize(), use_l10n=True)
 
 
-def _band(low, high, *, both: str, at_least: str, at_most: str) -> str | None:
+def _band(low, high, *, both: str, at_least: str, at_most: str, single: str) -> str | None:
     if low is not None and high is not None:
+        if low == high:
+            return single % {"number": _number(low)}
         return both % {"low": _number(low), "high": _number(high)}
     if low is not None:
         return at_least % {"low": _number(low)}
     if high is not None:
         return at_most % {"high": _number(high)}
     return None
+
+
+def _ph_band(value: ThresholdValue) -> str | None:
+    """The pH band with its ends as the source states them: "above 5.5 and at most 6.5" is not
+    "from 5.5 to 6.5" (a soil of pH 5.5 falls in the band below)."""
+    low_open, high_open = value.ph_min_exclusive, value.ph_max_exclusive
+    if value.ph_min is not None and value.ph_max is not None and value.ph_min != value.ph_max:
+        both = {
+            (False, False): _("applies where soil pH is from %(low)s to %(high)s"),
+            (True, False): _("applies where soil pH is above %(low)s and at most %(high)s"),
+            (False, True): _("applies where soil pH is at least %(low)s and below %(high)s"),
+            (True, True): _("applies where soil pH is above %(low)s and below %(high)s"),
+        }[(low_open, high_open)]
+    else:
+        both = ""
+    return _band(
+        value.ph_min,
+        value.ph_max,
+        both=both,
+        at_least=_("applies where soil pH is above %(low)s")
+        if low_open
+        else _("applies where soil pH is at least %(low)s"),
+        at_most=_("applies where soil pH is below %(high)s")
+        if high_open
+        else _("applies where soil pH is at most %(high)s"),
+        single=_("applies at soil pH %(number)s"),
+    )
 
 
 def conditions_in_words(value: ThresholdValue) -> list[str]:
@@ -42,13 +71,7 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
     else:
         extraction = _("%(method)s extract") % {"method": value.extraction.local_name}
     phrases = [
-        _band(
-            value.ph_min,
-            value.ph_max,
-            both=_("applies where soil pH is from %(low)s to %(high)s"),
-            at_least=_("applies where soil pH is at least %(low)s"),
-            at_most=_("applies where soil pH is at most %(high)s"),
-        ),
+        _ph_band(value),
         texture.get(value.texture) if value.texture else None,
         _band(
             value.clay_min,
@@ -56,6 +79,7 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
             both=_("clay content from %(low)s to %(high)s %%"),
             at_least=_("clay content at least %(low)s %%"),
             at_most=_("clay content at most %(high)s %%"),
+            single=_("clay content %(number)s %%"),
         ),
         _band(
             value.toc_min,
@@ -63,6 +87,7 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
             both=_("organic matter from %(low)s to %(high)s %%"),
             at_least=_("organic matter at least %(low)s %%"),
             at_most=_("organic matter at most %(high)s %%"),
+            single=_("organic matter %(number)s %%"),
         ),
         _band(
             value.cec_min,
@@ -70,6 +95,7 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
             both=_("cation exchange capacity from %(low)s to %(high)s cmol/kg"),
             at_least=_("cation exchange capacity at least %(low)s cmol/kg"),
             at_most=_("cation exchange capacity at most %(high)s cmol/kg"),
+            single=_("cation exchange capacity %(number)s cmol/kg"),
         ),
         extraction,
         _("crop: %(crop)s") % {"crop": value.crop} if value.crop else None,

@@ -70,8 +70,19 @@ MAY_FIND_NOTHING = [{"country": "GBR", "texture": "sand"}]  # British values giv
         ),
         ({"country": "KOR", "land_use": "industrial"}, Q(instrument__country__iso3="KOR", land_use__code="industrial")),
         ({"country": "NLD", "tier": "intervention"}, Q(instrument__country__iso3="NLD", tier__code="intervention")),
-        ({"country": "GBR", "texture": "sand"}, Q(instrument__country__iso3="GBR", texture="sand")),
-        ({"country": "DEU", "texture": "sand"}, DEU & Q(texture="sand")),
+        # A texture keeps the values that apply whatever the texture, unless asked for specific ones.
+        ({"country": "GBR", "texture": "sand"}, Q(instrument__country__iso3="GBR", texture__in=["sand", ""])),
+        ({"country": "DEU", "texture": "sand"}, DEU & Q(texture__in=["sand", ""])),
+        ({"country": "DEU", "texture": "sand", "specific_texture": "true"}, DEU & Q(texture="sand")),
+        # In force (or draft) only, or superseded and repealed only.
+        (
+            {"country": "BRA", "current": "true"},
+            Q(instrument__country__iso3="BRA", instrument__status__in=["in_force", "draft"]),
+        ),
+        (
+            {"country": "BRA", "current": "false"},
+            Q(instrument__country__iso3="BRA", instrument__status__in=["superseded", "repealed"]),
+        ),
         (
             {"instrument_status": "superseded", "country": "BRA"},
             Q(instrument__country__iso3="BRA", instrument__status="superseded"),
@@ -565,9 +576,15 @@ def test_the_api_csv_holds_the_same_values_as_the_python_writer(client, curator)
     assert any(r[notes] == '\'=HYPERLINK("x")' for r in api[1:])
 
 
-def test_an_impossible_pollutant_id_finds_nothing(client):
+def test_an_impossible_pollutant_id_or_unknown_name_is_a_400_not_an_empty_list(client):
     response = client.get(URL, {"pollutant": "9" * 30})
-    assert response.status_code == 200 and response.json()["results"] == []
+    assert response.status_code == 400 and "No pollutant has the id" in response.json()["errors"]["pollutant"][0]
+    # A typo is refused with the names it may mean, never an empty 200.
+    response = client.get(URL, {"pollutant": "cadmum"})
+    assert response.status_code == 400
+    assert "Did you mean: Cadmium" in response.json()["errors"]["pollutant"][0]
+    response = client.get(URL, {"pollutant": "qqqqqqqqqq"})
+    assert response.status_code == 400 and "No pollutant is called" in response.json()["errors"]["pollutant"][0]
 
 
 def test_the_schemas_examples_are_real_responses(client):
