@@ -104,10 +104,47 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
     return [phrase for phrase in phrases if phrase]
 
 
+def _range_key(value: ThresholdValue) -> tuple:
+    return (value.instrument_id, value.pollutant_id, value.land_use_id, value.tier_id, value.conditions_key)
+
+
+def values_as_written(rows: list[ThresholdValue]) -> None:
+    """Set each row's `as_written`: its number and unit as the source writes them, the qualifier in
+    words. The two ends of a range the source gives ("1-3 mg/kg", stored as a lower and an upper
+    bound) read "from 1 to 3 mg/kg" on both rows when both are among `rows`, else "from 1 mg/kg"
+    (lower end) or "up to 3 mg/kg" (upper end); never the qualifier's code."""
+    Qualifier = ThresholdValue.Qualifier
+    ends: dict[tuple, dict[str, ThresholdValue]] = {}
+    for row in rows:
+        if row.qualifier in (Qualifier.RANGE_MIN, Qualifier.RANGE_MAX):
+            ends.setdefault(_range_key(row), {})[row.qualifier] = row
+    for row in rows:
+        written = f"{row.value_text} {row.unit_label}".strip()
+        if row.qualifier in (Qualifier.RANGE_MIN, Qualifier.RANGE_MAX):
+            pair = ends[_range_key(row)]
+            low, high = pair.get(Qualifier.RANGE_MIN), pair.get(Qualifier.RANGE_MAX)
+            if low is not None and high is not None and low.unit_label == high.unit_label:
+                row.as_written = _("from %(low)s to %(high)s %(unit)s") % {
+                    "low": low.value_text,
+                    "high": high.value_text,
+                    "unit": row.unit_label,
+                }
+                row.range_end = _("lower end") if row is low else _("upper end")
+            elif row.qualifier == Qualifier.RANGE_MIN:
+                row.as_written, row.range_end = _("from %(value)s") % {"value": written}, _("lower end of a range")
+            else:
+                row.as_written, row.range_end = _("up to %(value)s") % {"value": written}, _("upper end of a range")
+        else:
+            sign = "" if row.qualifier in ("", Qualifier.EQUAL) else f"{row.get_qualifier_display()} "
+            row.as_written, row.range_end = f"{sign}{written}", ""
+
+
 def values_in_words(values):
-    """The rows with their conditions in words and how to measure them (sops.selectors.how_to_measure)."""
+    """The rows with their conditions in words (`words`), their value as written with its qualifier
+    in words (`as_written`, `range_end`) and how to measure them (sops.selectors.how_to_measure)."""
     rows = list(values)
     measuring = measuring_sops() if rows else ({}, set())
+    values_as_written(rows)
     for row in rows:
         row.words = conditions_in_words(row)
         row.how_to_measure = how_to_measure(
