@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
 from reference.cas import looks_like_cas
+from thresholds.conditions import EXTRACTION_WORDS
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
 RESEARCH_CSV = Path(settings.BASE_DIR) / "fixtures" / "sources" / "thresholds_seed.csv"
@@ -29,7 +32,9 @@ SEED_COLUMNS = [
     "value",
     "qualifier",
     "unit",
+    "extraction",
     "condition",
+    "basis",
     "value_year",
     "status",
     "source_url",
@@ -37,6 +42,41 @@ SEED_COLUMNS = [
 ]
 JURISDICTIONS = {"São Paulo (state)": "São Paulo", "United Kingdom (England & Wales)": "England and Wales"}
 QUALIFIER_FROM_TIER = {"(lower bound of range)": "range_min", "(upper bound of range)": "range_max"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Words in one column of the research file that state a value's extraction method or basis."""
+
+    column: str
+    words: re.Pattern
+    code: str
+
+
+# The extraction method is filled only where the instrument's title or the quoted table names it,
+# in the words the import recognises in condition texts (thresholds/conditions.py). The condition
+# column is left to the import itself: it reads the same words there, and a filled extraction column
+# would stop it reading the pH band or texture beside them. "total" is deliberately no statement:
+# in the research file it is part of pollutant names ("Chromium (total)" against chromium VI,
+# "DDT (total)" for a sum), never the method that measured the value.
+EXTRACTION_STATEMENTS = [
+    Statement(column, words, code) for column in ("instrument", "source_quote") for words, code in EXTRACTION_WORDS
+]
+# The basis is filled only where the row's own tier names it. Australia's NEPM tiers say it
+# ("health investigation level (HIL)", "ecological investigation level (EIL)"; fixtures/sources/README.md:
+# "Australia: NEPM 2013 health investigation levels"). Canada's CCME title names both environmental
+# and human health while its summary rows say neither, so they stay blank; Italy's condition
+# "to be used only in absence of geochemical background values" says what the value is not.
+BASIS_STATEMENTS = [
+    Statement("threshold_type", re.compile(r"\bhealth investigation level\b", re.I), "human_health"),
+    Statement("threshold_type", re.compile(r"\becological investigation level\b", re.I), "ecological"),
+]
+
+
+def stated_code(item: dict[str, str], statements: list[Statement]) -> str:
+    """The one code the research row's words state; blank where they state none, or several."""
+    codes = {statement.code for statement in statements if statement.words.search(item[statement.column])}
+    return codes.pop() if len(codes) == 1 else ""
 
 
 def seed_jurisdiction(text: str) -> str:
@@ -66,7 +106,9 @@ def build_seed_rows(research_csv: Path = RESEARCH_CSV) -> list[dict[str, str]]:
                 "value": item["value"],
                 "qualifier": qualifier,
                 "unit": item["unit"],
+                "extraction": stated_code(item, EXTRACTION_STATEMENTS),
                 "condition": item["condition"],
+                "basis": stated_code(item, BASIS_STATEMENTS),
                 "value_year": item["year"],
                 "status": "published",
                 "source_url": item["source_url"],
