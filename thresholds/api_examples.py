@@ -37,6 +37,8 @@ THRESHOLD = OpenApiExample(
         "conditions": {
             "ph_min": 5.5,
             "ph_max": 6.5,
+            "ph_min_exclusive": True,
+            "ph_max_exclusive": False,
             "texture": "",
             "clay_min": None,
             "clay_max": None,

@@ -1,6 +1,8 @@
 """The cross-country comparison chart, drawn on the server as SVG: one row per country, one mark per
-value on a logarithmic mg/kg axis, coloured by tier. Reads without JavaScript; each mark has a
-tooltip (its SVG title) and the page has the same data as a table."""
+value on a logarithmic mg/kg axis, each tier with its own colour and shape and its own median line
+(never one median over all tiers: thresholds.comparison). Superseded and repealed instruments' values,
+when shown, are hollow. Reads without JavaScript; each mark has a tooltip (its SVG title) and the
+page has the same data as a table. Numbers in the SVG never follow the visitor's locale."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from reference.localisation import collation_key
+from thresholds.models import LegalInstrument
 
 LABEL_WIDTH = 190
 PLOT_WIDTH = 560
@@ -20,10 +22,34 @@ TOP = 28
 BOTTOM = 34
 
 
+# Each tier's own mark, besides its colour (static/css/portal.css): readable in grey and by those who
+# do not tell the colours apart. SVG paths around (0, 0); a tier not listed is a circle.
+CIRCLE = "M-5,0a5,5 0 1,0 10,0a5,5 0 1,0 -10,0Z"
+TIER_SHAPES = {
+    "background": CIRCLE,
+    "precautionary": "M-4.5,-4.5h9v9h-9Z",
+    "trigger": "M0,-6L5.5,4.5H-5.5Z",
+    "intervention": "M0,-6.5L6.5,0L0,6.5L-6.5,0Z",
+    "other": "M-5,-1.6h3.4v-3.4h3.2v3.4h3.4v3.2h-3.4v3.4h-3.2v-3.4h-3.4Z",
+}
+
+
+def tier_shape(code: str) -> str:
+    return TIER_SHAPES.get(code, CIRCLE)
+
+
 @dataclass
 class Mark:
     x: float
     y: float
+    tier: str
+    title: str
+    superseded: bool = False
+
+
+@dataclass
+class Median:
+    x: float
     tier: str
     title: str
 
@@ -46,11 +72,20 @@ def comparison_chart(rows) -> dict | None:
     for row in plotted:
         number = float(row.value_mg_kg)
         country = row.instrument.country.local_name
-        details = [country, f"{row.value_text} {row.unit_label}", row.tier_label or row.tier.local_name]
+        where = country
+        if row.instrument.jurisdiction:
+            where = _("%(country)s, %(jurisdiction)s (sub-national)") % {
+                "country": country,
+                "jurisdiction": row.instrument.jurisdiction,
+            }
+        superseded = row.instrument.status in LegalInstrument.NOT_CURRENT
+        details = [where, getattr(row, "as_written", f"{row.value_text} {row.unit_label}")]
         details += [
+            f"{row.tier.local_name} ({row.tier_label})" if row.tier_label else row.tier.local_name,
             row.land_use_label or row.land_use.local_name,
             *row.words,
             row.instrument.short_name or row.instrument.title,
+            row.instrument.get_status_display() if superseded else "",
         ]
         marks.append(
             Mark(
@@ -58,12 +93,24 @@ def comparison_chart(rows) -> dict | None:
                 y=TOP + position[country] * ROW_HEIGHT + ROW_HEIGHT / 2,
                 tier=row.tier.code,
                 title=" · ".join(str(item) for item in details if item),
+                superseded=superseded,
             )
         )
-    ticks = [
-        {"x": round(x_of(10**power), 1), "label": number_format(10**power) if power >= 0 else f"{10**power:g}"}
-        for power in range(low, high + 1)
-    ]
+    by_tier: dict[str, list] = {}
+    for row in plotted:
+        by_tier.setdefault(row.tier.code, []).append(row)
+    medians = []
+    for code, members in by_tier.items():
+        median = statistics.median(row.value_mg_kg for row in members)
+        medians.append(
+            Median(
+                x=round(x_of(float(median)), 1),
+                tier=code,
+                title=_("Median of the %(tier)s values: %(median)s mg/kg")
+                % {"tier": members[0].tier.local_name, "median": _plain(median)},
+            )
+        )
+    ticks = [{"x": round(x_of(10**power), 1), "label": f"{10**power:g}"} for power in range(low, high + 1)]
     height = TOP + len(countries) * ROW_HEIGHT + BOTTOM
     return {
         "width": LABEL_WIDTH + PLOT_WIDTH + 20,
@@ -75,23 +122,13 @@ def comparison_chart(rows) -> dict | None:
             {"name": name, "y": TOP + index * ROW_HEIGHT + ROW_HEIGHT / 2 + 4} for index, name in enumerate(countries)
         ],
         "marks": marks,
+        "medians": medians,
+        "shapes": [{"tier": code, "path": tier_shape(code)} for code in sorted(by_tier)],
         "ticks": ticks,
-        "axis_label": _("mg/kg dry soil, logarithmic scale"),
+        "axis_label": _("mg/kg, logarithmic scale"),
     }
 
 
-def comparison_summary(rows) -> dict:
-    """What a comparison says besides the marks: how many values and countries, median and range in
-    mg/kg, and whether the values are comparable at all (extraction methods, conditions). Each row
-    carries `words`, its conditions in plain words."""
-    numbers = [row.value_mg_kg for row in rows if row.value_mg_kg is not None]
-    extraction_methods = {row.extraction.local_name for row in rows if row.extraction_id}
-    return {
-        "count": len(numbers),
-        "countries": len({row.instrument.country_id for row in rows}),
-        "median": statistics.median(numbers) if numbers else None,
-        "low": min(numbers, default=None),
-        "high": max(numbers, default=None),
-        "mixed_extraction": sorted(extraction_methods) if len(extraction_methods) > 1 else [],
-        "mixed_conditions": len({tuple(row.words) for row in rows}) > 1,
-    }
+def _plain(number) -> str:
+    """A number as machines and every locale read it: no grouping, a point, no exponent."""
+    return format(number.normalize(), "f")

@@ -33,6 +33,12 @@ class InstrumentBriefSerializer(serializers.Serializer):
 class ConditionsSerializer(serializers.Serializer):
     ph_min = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True, coerce_to_string=False)
     ph_max = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True, coerce_to_string=False)
+    ph_min_exclusive = serializers.BooleanField(
+        help_text='The band leaves ph_min out ("5.5<pH<=6.5"), as the source\'s condition text states.'
+    )
+    ph_max_exclusive = serializers.BooleanField(
+        help_text='The band leaves ph_max out ("pH<5.5"), as the source\'s condition text states.'
+    )
     texture = serializers.CharField(allow_blank=True)
     clay_min = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
     clay_max = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
@@ -314,6 +320,8 @@ LIST_COLUMNS = (
     "tier_label",
     "basis",
     *CONDITION_NUMBERS,
+    "ph_min_exclusive",
+    "ph_max_exclusive",
     "texture",
     "crop",
     "depth",
@@ -375,6 +383,8 @@ def threshold_representations(rows, *, request, lookups: dict) -> list[dict]:
                 "conditions": {
                     "ph_min": _number(row["ph_min"]),
                     "ph_max": _number(row["ph_max"]),
+                    "ph_min_exclusive": row["ph_min_exclusive"],
+                    "ph_max_exclusive": row["ph_max_exclusive"],
                     "texture": row["texture"],
                     "clay_min": _number(row["clay_min"]),
                     "clay_max": _number(row["clay_max"]),

@@ -27,7 +27,7 @@ def _band(low, high, *, both: str, at_least: str, at_most: str, single: str) -> 
     return None
 
 
-def _ph_band(value: ThresholdValue) -> str | None:
+def ph_band_in_words(value: ThresholdValue) -> str | None:
     """The pH band with its ends as the source states them: "above 5.5 and at most 6.5" is not
     "from 5.5 to 6.5" (a soil of pH 5.5 falls in the band below)."""
     low_open, high_open = value.ph_min_exclusive, value.ph_max_exclusive
@@ -54,16 +54,20 @@ def _ph_band(value: ThresholdValue) -> str | None:
     )
 
 
-def conditions_in_words(value: ThresholdValue) -> list[str]:
-    """e.g. ["applies where soil pH is at most 5.5", "aqua regia extract", "sandy soils"]."""
-    texture = {
+def texture_in_words(value: ThresholdValue) -> str | None:
+    """The soil texture a value is set for, in words ("sandy soils"), or None."""
+    return {
         ThresholdValue.Texture.SAND: _("sandy soils"),
         ThresholdValue.Texture.LOAM_SILT: _("loamy or silty soils"),
         ThresholdValue.Texture.LOAM: _("loamy soils"),
         ThresholdValue.Texture.SILT: _("silty soils"),
         ThresholdValue.Texture.CLAY: _("clayey soils"),
         ThresholdValue.Texture.ORGANIC: _("organic (peat) soils"),
-    }
+    }.get(value.texture)
+
+
+def conditions_in_words(value: ThresholdValue) -> list[str]:
+    """e.g. ["applies where soil pH is at most 5.5", "aqua regia extract", "sandy soils"]."""
     if not value.extraction_id:
         extraction = None
     elif value.extraction.code == "total":
@@ -71,8 +75,8 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
     else:
         extraction = _("%(method)s extract") % {"method": value.extraction.local_name}
     phrases = [
-        _ph_band(value),
-        texture.get(value.texture) if value.texture else None,
+        ph_band_in_words(value),
+        texture_in_words(value),
         _band(
             value.clay_min,
             value.clay_max,
