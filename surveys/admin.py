@@ -124,7 +124,7 @@ class SurveyResponseAdmin(SimpleHistoryAdmin):
     list_display = ["country", "edition", "status", "updated_at", "review_link"]
     list_filter = ["edition", "status", "country__m49_region", "situation", "working_towards_adoption"]
     search_fields = ["country__name", "country__iso3"]
-    readonly_fields = ["status", "version", "submitted_at", "accepted_at", "updated_by"]
+    readonly_fields = ["status", "version", "first_saved_at", "submitted_at", "accepted_at", "updated_by"]
     autocomplete_fields = ["country"]
     inlines = [ResponseInstrumentInline, ReviewCommentInline]
 

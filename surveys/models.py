@@ -69,6 +69,13 @@ class Answer(models.TextChoices):
     UNKNOWN = "unknown", _("Do not know")
 
 
+class SurveyResponseQuerySet(models.QuerySet):
+    def started(self):
+        """Responses someone has worked on: saved at least once, or past draft. Opening the survey
+        creates the country's response, pre-filled from the database; that alone starts nothing."""
+        return self.filter(models.Q(first_saved_at__isnull=False) | ~models.Q(status=SurveyResponse.Status.DRAFT))
+
+
 class SurveyResponse(models.Model):
     """A country's answer to one edition, shared by its focal points."""
 
@@ -125,6 +132,8 @@ class SurveyResponse(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set by the first save (surveys.services._save); blank while the response is only pre-filled.
+    first_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_batch = models.ForeignKey(
@@ -139,6 +148,8 @@ class SurveyResponse(models.Model):
     )
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[land_uses])
 
+    objects = SurveyResponseQuerySet.as_manager()
+
     class Meta:
         ordering = ["-edition__year", "country__name"]
         constraints = [
@@ -151,6 +162,11 @@ class SurveyResponse(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    @property
+    def is_started(self) -> bool:
+        """As SurveyResponseQuerySet.started(), for one response."""
+        return self.first_saved_at is not None or self.status != self.Status.DRAFT
 
     # State transitions. Each checks where it may start; services save and notify.
     def _move(self, allowed_from, to: str, action: str) -> None:
@@ -252,8 +268,9 @@ class ResponseValue(models.Model):
     tier_label = models.CharField(_("tier as written"), max_length=300, blank=True)
     value = models.CharField(_("value"), max_length=60)
     unit = models.CharField(_("unit"), max_length=60)
-    ph_min = models.DecimalField(_("pH from"), max_digits=4, decimal_places=2, null=True, blank=True)
-    ph_max = models.DecimalField(_("pH to"), max_digits=4, decimal_places=2, null=True, blank=True)
+    # Not "pH from": labels and headers capitalise a verbose name's first letter ("PH from").
+    ph_min = models.DecimalField(_("soil pH from"), max_digits=4, decimal_places=2, null=True, blank=True)
+    ph_max = models.DecimalField(_("soil pH to"), max_digits=4, decimal_places=2, null=True, blank=True)
     texture = models.CharField(_("soil texture"), max_length=20, blank=True, choices=ThresholdValue.Texture.choices)
     extraction = models.ForeignKey(ExtractionMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     condition = models.CharField(_("other conditions, as written"), max_length=500, blank=True)

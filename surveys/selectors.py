@@ -29,10 +29,11 @@ def current_edition() -> SurveyEdition | None:
 
 
 def survey_progress(edition: SurveyEdition) -> dict:
-    """The action plan's indicators for an edition: responses by status and region, the share of
-    countries that responded; and, from each country's latest answer in any edition (as the KPIs and
-    the map read them), who works towards adopting thresholds and who reports none."""
-    responses = SurveyResponse.objects.filter(edition=edition).select_related("country")
+    """The action plan's indicators for an edition: responses started (saved at least once, not only
+    opened) by status and region, the share of countries that responded; and, from each country's
+    latest answer in any edition (as the KPIs and the map read them), who works towards adopting
+    thresholds and who reports none."""
+    responses = SurveyResponse.objects.filter(edition=edition).started().select_related("country")
     countries = Country.objects.filter(kind=Country.Kind.COUNTRY, un_member=True).count()
     answered = responses.exclude(status=SurveyResponse.Status.DRAFT)
     answered_count = answered.count()

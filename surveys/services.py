@@ -144,6 +144,8 @@ def _save(response: SurveyResponse, *, user, expected_version: int, reason: str)
     check_version(model=SurveyResponse, pk=response.pk, expected_version=expected_version)
     response.version = expected_version + 1
     response.updated_by = user
+    if response.first_saved_at is None:  # from now on the response counts as started
+        response.first_saved_at = timezone.now()
     record_history(response, user=user, reason=reason)
     response.save()
 

@@ -70,6 +70,18 @@ class InstrumentCountryFilter(CountryWithValuesFilter):
     field_path = "country__iso3"
 
 
+def titled_choices(title: str) -> type[admin.ChoicesFieldListFilter]:
+    """A filter by a choice field under `title`: the admin titles a filter with the field's own name, so
+    a value's status and its instrument's would both be "By status"."""
+
+    class TitledChoicesFilter(admin.ChoicesFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledChoicesFilter
+
+
 class ThresholdValueInline(admin.TabularInline):
     """The values of an instrument, at a glance; each opens for editing with version checks."""
 
@@ -213,9 +225,9 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         "pollutant__group",
         "land_use",
         "tier",
-        "status",
+        ("status", titled_choices("value status")),
         "verification",
-        "instrument__status",
+        ("instrument__status", titled_choices("instrument status")),
         "needs_review",
         "import_batch",
     ]
@@ -230,7 +242,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
     list_select_related = ["pollutant", "instrument__country", "land_use", "tier"]
     autocomplete_fields = ["instrument", "pollutant", "adopted_from"]
     readonly_fields = [
-        "value_mg_kg",
+        "value_in_mg_kg",
         "verified_by",
         "verified_at",
         "import_batch",
@@ -242,7 +254,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
     ]
     fieldsets = [
         (None, {"fields": ["instrument", "pollutant", "pollutant_label"]}),
-        ("Value", {"fields": ["qualifier", "value_text", "unit_label", "unit", "value_mg_kg", "value_year"]}),
+        ("Value", {"fields": ["qualifier", "value_text", "unit_label", "unit", "value_in_mg_kg", "value_year"]}),
         ("Land use and tier", {"fields": ["land_use", "land_use_label", "tier", "tier_label", "basis"]}),
         (
             "Conditions",
@@ -305,7 +317,12 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
 
     @admin.display(description="mg/kg", ordering="value_mg_kg")
     def mg_kg(self, obj):
-        return "—" if obj.value_mg_kg is None else format(obj.value_mg_kg.normalize(), "f")
+        return _plain_number(obj.value_mg_kg)
+
+    @admin.display(description="value in mg/kg")
+    def value_in_mg_kg(self, obj):
+        # The column keeps twelve decimal places: shown as the number it is (0.3, 100), not 0.300000000000.
+        return _plain_number(obj.value_mg_kg)
 
     @admin.display(description="land use (source's words)", ordering="land_use__sort_order")
     def land_use_both(self, obj):
@@ -686,7 +703,7 @@ def _preview_rows(plan, limit: int = 300) -> list[dict]:
                 "unit_label": fields["unit_label"],
                 "unit": unit.code if unit else "",
                 "basis": fields.get("unit_basis", ""),
-                "mg_kg": _normalised(unit.to_mg_kg(Decimal(fields["value_text"]))) if unit else None,
+                "mg_kg": _plain_number(unit.to_mg_kg(Decimal(fields["value_text"])), none=None) if unit else None,
                 "land_use_label": fields["land_use_label"],
                 "land_use": matcher.classes["land_use"][fields["land_use_id"]].name,
                 "tier_label": fields["tier_label"],
@@ -698,8 +715,9 @@ def _preview_rows(plan, limit: int = 300) -> list[dict]:
     return rows
 
 
-def _normalised(number: Decimal | None) -> Decimal | None:
-    return None if number is None else number.normalize()
+def _plain_number(number: Decimal | None, none: str | None = "—") -> str | None:
+    """A decimal without its trailing zeros and never in scientific notation: 0.3, 100 (not 1E+2)."""
+    return none if number is None else format(number.normalize(), "f")
 
 
 def _new_instruments(plan) -> list[str]:

@@ -473,15 +473,16 @@ class ThresholdValue(models.Model):
     )
 
     # Applicability conditions, structured; the source's own words are in condition_text.
-    ph_min = condition_number_field("ph_min", "pH min", max_digits=4)
-    ph_max = condition_number_field("ph_max", "pH max", max_digits=4)
+    # "soil pH", not "pH": labels and headers capitalise a verbose name's first letter ("PH min").
+    ph_min = condition_number_field("ph_min", "soil pH min", max_digits=4)
+    ph_max = condition_number_field("ph_max", "soil pH max", max_digits=4)
     # Whether the band leaves its end out ("5.5<pH<=6.5": a soil of pH 5.5 is not in it), as the
     # condition text states (thresholds.conditions.ph_band_ends); both ends are kept otherwise.
     ph_min_exclusive = models.BooleanField(
-        "pH min left out", default=False, editable=False, help_text="The band starts just above pH min."
+        "soil pH min left out", default=False, editable=False, help_text="The band starts just above pH min."
     )
     ph_max_exclusive = models.BooleanField(
-        "pH max left out", default=False, editable=False, help_text="The band ends just below pH max."
+        "soil pH max left out", default=False, editable=False, help_text="The band ends just below pH max."
     )
     texture = models.CharField("soil texture", max_length=20, choices=Texture.choices, blank=True)
     clay_min = condition_number_field("clay_min", "clay % min", max_digits=5)

@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api_errors.document_errors",
+        "insop_portal.api_docs.tag_and_summarise",
     ],
 }
 
