@@ -46,36 +46,44 @@ class Kpi:
 # ---- the home page: headline and world map -------------------------------------------------------
 
 
-def map_coverage_class(values_by_group: dict[str, int], *, survey_says_none: bool = False) -> str:
-    """How a country is coloured on the map: which of the action plan's first priorities (heavy metals,
-    pesticides) it has values for; without values, whether its focal points reported it has none."""
-    metals = bool(values_by_group.get(Pollutant.Group.METAL))
-    pesticides = bool(values_by_group.get(Pollutant.Group.PESTICIDE))
-    if metals and pesticides:
-        return "both"
-    if metals or pesticides:
-        return "metals" if metals else "pesticides"
-    if any(values_by_group.values()):
+def map_coverage_class(coverage: dict, *, survey_says_none: bool = False) -> str:
+    """How a country is coloured on the map (thresholds.selectors.country_coverage's `coverage`).
+
+    With national values: which of the action plan's first priorities (heavy metals, pesticides) its
+    own values cover. With values of its own that are all sub-national or municipal: "subnational".
+    With none of its own but those of a supranational body it belongs to (the EU's): "supranational".
+    Without any: whether its focal points reported in the survey that it has none."""
+    values_by_group = coverage["values_by_group"]
+    if coverage.get("national_values"):
+        metals = bool(values_by_group.get(Pollutant.Group.METAL))
+        pesticides = bool(values_by_group.get(Pollutant.Group.PESTICIDE))
+        if metals and pesticides:
+            return "both"
+        if metals or pesticides:
+            return "metals" if metals else "pesticides"
         return "other"
+    if coverage["values"]:
+        return "subnational"
+    if coverage.get("supranational_values"):
+        return "supranational"
     return "survey-none" if survey_says_none else "none"
 
 
 def countries_on_the_map(user, *, current: bool = True) -> list[Country]:
     """Every country with its `coverage` (of instruments in force only when `current`, the default)
-    and `map_class`: without values, whether its focal points reported in the survey that it has none."""
+    and `map_class` (map_coverage_class)."""
     countries = countries_with_coverage(user, current=current)
     reporting_none = countries_reporting_no_thresholds()
     for country in countries:
-        country.map_class = map_coverage_class(
-            country.coverage["values_by_group"], survey_says_none=country.id in reporting_none
-        )
+        country.map_class = map_coverage_class(country.coverage, survey_says_none=country.id in reporting_none)
     return countries
 
 
 def portal_headline(countries: list[Country], user, *, current: bool = True) -> dict:
     """The home page's figures, from the countries' cached coverage rather than counts over every
-    value (an instrument belongs to one country, so the per-country counts add up); `current` as
-    the countries' coverage was counted."""
+    value (an instrument belongs to one country, so the per-country counts add up: a supranational
+    body's values count once, as its own, never again for its members); `current` as the countries'
+    coverage was counted."""
     covered = [country.coverage for country in countries if country.coverage["values"]]
     visible = thresholds_visible_to(user).filter(pollutant=OuterRef("pk"))
     if current:

@@ -31,7 +31,12 @@ def home(request):
             "shapes": shapes,
             "map_width": WIDTH,
             "map_height": HEIGHT,
-            "covered": [country for country in countries if country.coverage["values"]],
+            # The map's table: countries with values of their own or of a body they belong to (the EU).
+            "covered": [
+                country
+                for country in countries
+                if country.coverage["values"] or country.coverage["supranational_values"]
+            ],
             "recent": values_in_words(recent_values(request.user)),
         },
     )

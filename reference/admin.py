@@ -28,6 +28,7 @@ class CountryAdmin(admin.ModelAdmin):
     list_filter = ["kind", "m49_region", "gsp_partnership", "un_member"]
     search_fields = ["name", "official_name", "iso3", "iso2"]
     readonly_fields = ["iso3", "iso2", "numeric"]
+    filter_horizontal = ["member_of"]
 
 
 class PollutantSynonymInline(admin.TabularInline):

@@ -59,6 +59,15 @@ class Country(models.Model):
         blank=True,
         help_text="Seeded from fixtures/reference/gsp_partnerships.yaml; curators confirm or correct it.",
     )
+    member_of = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="members",
+        limit_choices_to={"kind": Kind.SUPRANATIONAL},
+        help_text="The supranational bodies (e.g. the EU) whose values apply here too; seeded from "
+        "fixtures/reference/memberships.yaml.",
+    )
     updated_at = models.DateTimeField(auto_now=True, help_text="Last change; the API's Last-Modified.")
 
     class Meta:

@@ -78,9 +78,11 @@ def reference_data_load(*, fixtures_dir: Path = DEFAULT_FIXTURES_DIR) -> LoadRep
     classes_doc = _read_yaml(fixtures_dir / "classes.yaml")
     partnerships_doc = _read_yaml(fixtures_dir / "gsp_partnerships.yaml")
     vocabulary_doc = _read_yaml(fixtures_dir / "vocabulary.yaml")
+    memberships_doc = _read_yaml(fixtures_dir / "memberships.yaml")
 
     problems = _check_pollutants(pollutants_doc, "pollutants.yaml") + _check_units(units_doc, "units.yaml")
     problems += _check_vocabulary(vocabulary_doc, classes_doc, "vocabulary.yaml")
+    problems += _check_memberships(memberships_doc, "memberships.yaml")
     if problems:
         raise ReferenceDataError(problems)
 
@@ -91,6 +93,7 @@ def reference_data_load(*, fixtures_dir: Path = DEFAULT_FIXTURES_DIR) -> LoadRep
         _load_units(units_doc, report)
         _load_pollutants(pollutants_doc, report)
         _load_vocabulary(vocabulary_doc, report)
+        _load_memberships(memberships_doc, report)
     return report
 
 
@@ -179,6 +182,25 @@ def _check_vocabulary(doc: dict, classes_doc: dict, filename: str) -> list[str]:
             owner = seen.setdefault(match_key(term), str(entry.get("class")))
             if owner != entry.get("class"):
                 problems.append(f"{where}: the term is also given as {owner}; a term must mean one class.")
+    return problems
+
+
+def _check_memberships(doc: dict, filename: str) -> list[str]:
+    """Each body is a supranational jurisdiction of the reference data, with a source, and each member
+    an ISO 3166-1 alpha-3 code."""
+    import pycountry
+
+    problems: list[str] = []
+    for body, entry in doc.items():
+        where = f"{filename}, {body}"
+        if body != EUROPEAN_UNION["iso3"]:
+            problems.append(f"{where}: not a supranational body of the reference data ({EUROPEAN_UNION['iso3']}).")
+        if not isinstance(entry, dict) or not str(entry.get("source") or "").strip():
+            problems.append(f"{where}: `source` is missing: say where the list of members comes from.")
+            continue
+        for member in entry.get("members") or []:
+            if pycountry.countries.get(alpha_3=str(member)) is None:
+                problems.append(f"{where}: member {member!r} is not an ISO 3166-1 alpha-3 code.")
     return problems
 
 
@@ -344,3 +366,16 @@ def _load_vocabulary(doc: dict, report: LoadReport) -> None:
             )
             report.count("vocabulary terms", created=True)
     LabelTerm.objects.bulk_create(new)
+
+
+def _load_memberships(doc: dict, report: LoadReport) -> None:
+    """A body's members are set while it has none; afterwards curators own the list."""
+    for body_code, entry in doc.items():
+        body = Country.objects.get(iso3=body_code)
+        if body.members.exists():
+            report.count("memberships", created=False)
+            continue
+        members = list(Country.objects.filter(iso3__in=[str(code) for code in entry.get("members") or []]))
+        body.members.add(*members)
+        for _member in members:
+            report.count("memberships", created=True)

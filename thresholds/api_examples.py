@@ -136,6 +136,12 @@ COUNTRY = OpenApiExample(
         "m49_region": "Asia",
         "m49_subregion": "Eastern Asia",
         "gsp_partnership": "asian",
-        "coverage": {"instruments": 3, "values": 60, "values_by_group": {"metal": 60}},
+        "coverage": {
+            "instruments": 3,
+            "values": 60,
+            "values_by_group": {"metal": 60},
+            "national_values": 60,
+            "supranational_values": 0,
+        },
     },
 )

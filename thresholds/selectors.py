@@ -122,17 +122,33 @@ def country_coverage(*, country_ids: list[int], user, current: bool = True) -> d
     return {country_id: coverage[country_id] for country_id in country_ids if country_id in coverage}
 
 
+def empty_coverage() -> dict:
+    """A country's coverage (country_coverage) when it has no values at all."""
+    return {"instruments": 0, "values": 0, "values_by_group": {}, "national_values": 0, "supranational_values": 0}
+
+
 def _coverage_of_every_country(user, *, current: bool) -> dict[int, dict]:
+    """Per country: its own instruments and values (`values`, per group in `values_by_group`), how many
+    of them are national (of instruments with no sub-national jurisdiction), and apart from them the
+    values of the supranational bodies it belongs to (`supranational_values`, e.g. the EU's for its
+    member states): a body's values are its own once, never added to its members' own counts."""
     values = thresholds_visible_to(user)
     if current:
         values = values.current()
-    coverage: dict[int, dict] = defaultdict(lambda: {"instruments": 0, "values": 0, "values_by_group": {}})
+    coverage: dict[int, dict] = defaultdict(empty_coverage)
     for row in values.values("instrument__country_id").annotate(instruments=Count("instrument", distinct=True)):
         coverage[row["instrument__country_id"]]["instruments"] = row["instruments"]
-    for row in values.values("instrument__country_id", "pollutant__group").annotate(count=Count("id")).order_by():
+    national = Count("id", filter=Q(instrument__jurisdiction=""))
+    by_group = values.values("instrument__country_id", "pollutant__group")
+    for row in by_group.annotate(count=Count("id"), national=national).order_by():
         entry = coverage[row["instrument__country_id"]]
         entry["values_by_group"][row["pollutant__group"]] = row["count"]
         entry["values"] += row["count"]
+        entry["national_values"] += row["national"]
+    bodies = {country_id: entry["values"] for country_id, entry in coverage.items() if entry["values"]}
+    memberships = Country.member_of.through.objects.filter(to_country_id__in=list(bodies))
+    for member_id, body_id in memberships.values_list("from_country_id", "to_country_id"):
+        coverage[member_id]["supranational_values"] += bodies[body_id]
     return dict(coverage)
 
 
@@ -304,9 +320,8 @@ def countries_with_coverage(user, *, current: bool = True) -> list[Country]:
     force only when `current`), in region order."""
     countries = list(Country.objects.order_by("m49_region", "name"))
     coverage = country_coverage(country_ids=[country.id for country in countries], user=user, current=current)
-    empty = {"instruments": 0, "values": 0, "values_by_group": {}}
     for country in countries:
-        country.coverage = coverage.get(country.id, empty)
+        country.coverage = coverage.get(country.id) or empty_coverage()
     return countries
 
 
@@ -315,8 +330,10 @@ def recent_values(user, *, limit: int = 8) -> QuerySet[ThresholdValue]:
 
 
 def country_values(country: Country, user) -> QuerySet[ThresholdValue]:
-    """A country's values with everything its page shows, in one query."""
-    return thresholds_visible_to(user).of_country(country).select_related("unit")
+    """What a country's page shows, in one query: the country's own values and those of the
+    supranational bodies it belongs to (the EU's on a member state's page), which apply there too."""
+    own_or_bodies = Q(instrument__country=country) | Q(instrument__country__in=country.member_of.all())
+    return thresholds_visible_to(user).filter(own_or_bodies).select_related("unit")
 
 
 def instruments_with_lineage(user) -> QuerySet[LegalInstrument]:
@@ -325,8 +342,13 @@ def instruments_with_lineage(user) -> QuerySet[LegalInstrument]:
     return instruments_visible_to(user).prefetch_related(Prefetch("superseded_by", queryset=later))
 
 
-def country_instruments(country: Country, user) -> QuerySet[LegalInstrument]:
-    return instruments_with_lineage(user).of_country(country).order_by("status", "-year", "title")
+def country_instruments(country: Country, user) -> tuple[list[LegalInstrument], list[LegalInstrument]]:
+    """The instruments a country's page lists, in one query: the country's own, and apart those of
+    the supranational bodies it belongs to (the EU's for a member state), which apply there too."""
+    applying = Q(country=country) | Q(country__in=country.member_of.all())
+    instruments = list(instruments_with_lineage(user).filter(applying).order_by("status", "-year", "title"))
+    own = [instrument for instrument in instruments if instrument.country_id == country.id]
+    return own, [instrument for instrument in instruments if instrument.country_id != country.id]
 
 
 def pollutants_matching_text(text: str) -> QuerySet[Pollutant]:
@@ -346,3 +368,11 @@ def instruments_matching_text(text: str, user) -> QuerySet[LegalInstrument]:
     if not words:
         return instruments
     return instruments.filter(id__in=sorted(set.intersection(*(set(_instruments_matching(w)) for w in words))))
+
+
+def verification_counts(values: QuerySet[ThresholdValue]) -> dict[str, int]:
+    """How many of `values` there are (`total`) and how many of them were checked against the official
+    text (`verified`), in one query."""
+    return values.order_by().aggregate(
+        total=Count("id"), verified=Count("id", filter=Q(verification=ThresholdValue.Verification.VERIFIED))
+    )

@@ -12,6 +12,7 @@ from sops.selectors import how_to_measure
 from thresholds import api_examples
 from thresholds.models import LegalInstrument, ThresholdValue
 from thresholds.record import NUMERIC_COLUMNS, TEMPLATE_COLUMNS
+from thresholds.selectors import empty_coverage
 
 
 class PollutantBriefSerializer(serializers.Serializer):
@@ -168,6 +169,13 @@ class CoverageSerializer(serializers.Serializer):
     instruments = serializers.IntegerField()
     values = serializers.IntegerField()
     values_by_group = serializers.DictField(child=serializers.IntegerField(), help_text="Pollutant group → values.")
+    national_values = serializers.IntegerField(
+        help_text="Of `values`, those of national instruments (the others are sub-national or municipal)."
+    )
+    supranational_values = serializers.IntegerField(
+        help_text="Values of the supranational bodies the country belongs to (the EU's for its member states), "
+        "which apply there too; not counted in `values` (they are the body's own)."
+    )
 
 
 @extend_schema_serializer(examples=[api_examples.COUNTRY])
@@ -179,8 +187,7 @@ class CountryCoverageSerializer(CountrySerializer):
 
     @extend_schema_field(CoverageSerializer)
     def get_coverage(self, country) -> dict:
-        empty = {"instruments": 0, "values": 0, "values_by_group": {}}
-        return self.context["coverage"].get(country.id, empty)
+        return self.context["coverage"].get(country.id) or empty_coverage()
 
 
 class StrictTextMixin:

@@ -48,6 +48,7 @@ from thresholds.selectors import (
     thresholds_matching_text,
     thresholds_visible_to,
     user_sees_drafts,
+    verification_counts,
 )
 from thresholds.wording import values_in_words
 
@@ -92,14 +93,21 @@ def country_detail(request, iso3: str):
     except UnknownParameters as refused:
         return _refused(request, refused)
     page = Paginator(values, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    downloads = _downloads({"country": country.iso3, **_active_filters(filterset)}, count=page.paginator.count)
+    instruments, supranational_instruments = country_instruments(country, request.user)
+    # The page shows the values of the bodies the country belongs to as well: its downloads ask for them.
+    bodies = sorted({instrument.country.iso3 for instrument in supranational_instruments})
+    downloads = _downloads(
+        {"country": ",".join([country.iso3, *bodies]), **_active_filters(filterset)}, count=page.paginator.count
+    )
     return _render_filtered(
         request,
         "thresholds/country_detail.html",
         filterset,
         {
             "country": country,
-            "instruments": country_instruments(country, request.user),
+            "instruments": instruments,
+            "supranational_instruments": supranational_instruments,
+            "verification": verification_counts(values),
             "filterset": filterset,
             **_filter_choices(filterset, fixed=("country",)),
             "page": page,

@@ -328,11 +328,18 @@ def test_countries_report_their_coverage_per_pollutant_group(client, django_asse
     ThresholdValueFactory(instrument=decree, pollutant=Pollutant.objects.filter(group="pah").first())
     ThresholdValueFactory(instrument__country=country, pollutant=Pollutant.objects.filter(group="pcb").first())
     ThresholdValueFactory(instrument__country=country, status="draft")  # neither it nor its instrument count
-    # The page, its count, the coverage (2 when not cached) and when the data last changed (2).
-    with django_assert_max_num_queries(6):
+    # The page, its count, the coverage (3 when not cached: the values twice, the memberships) and when
+    # the data last changed (2).
+    with django_assert_max_num_queries(7):
         body = client.get("/api/v1/countries/", {"limit": 300}).json()
     by_code = {row["iso3"]: row["coverage"] for row in body["results"]}
-    assert by_code[country.iso3] == {"instruments": 2, "values": 4, "values_by_group": {"metal": 2, "pah": 1, "pcb": 1}}
+    assert by_code[country.iso3] == {
+        "instruments": 2,
+        "values": 4,
+        "values_by_group": {"metal": 2, "pah": 1, "pcb": 1},
+        "national_values": 4,
+        "supranational_values": 0,
+    }
     assert client.get(f"/api/v1/countries/{country.iso3}/").json()["coverage"] == by_code[country.iso3]
     # Every country's figures are its public values and their instruments; a country with none shows zeros.
     public = ThresholdValue.objects.public().values("instrument__country__iso3")
@@ -344,6 +351,8 @@ def test_countries_report_their_coverage_per_pollutant_group(client, django_asse
         "instruments": 0,
         "values": 0,
         "values_by_group": {},
+        "national_values": 0,
+        "supranational_values": 0,
     }
 
 
