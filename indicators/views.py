@@ -37,7 +37,7 @@ def home(request):
                 for country in countries
                 if country.coverage["values"] or country.coverage["supranational_values"]
             ],
-            "recent": values_in_words(recent_values(request.user)),
+            "recent": values_in_words(recent_values(request.user, current=current)),
         },
     )
 
@@ -49,7 +49,13 @@ def kpi_dashboard(request):
     return render(
         request,
         "indicators/kpis.html",
-        {"kpis": indicators, "coverage": database_coverage(countries_with_coverage(request.user))},
+        {
+            "kpis": indicators,
+            "coverage": database_coverage(
+                countries_with_coverage(request.user, current=not includes_superseded(request.GET))
+            ),
+            **superseded_switch(request.GET),
+        },
     )
 
 

@@ -325,8 +325,10 @@ def countries_with_coverage(user, *, current: bool = True) -> list[Country]:
     return countries
 
 
-def recent_values(user, *, limit: int = 8) -> QuerySet[ThresholdValue]:
-    return thresholds_visible_to(user).order_by("-updated_at", "-id")[:limit]
+def recent_values(user, *, limit: int = 8, current: bool = True) -> QuerySet[ThresholdValue]:
+    """The values changed last (of instruments in force only when `current`, as the home page shows)."""
+    values = thresholds_visible_to(user)
+    return (values.current() if current else values).order_by("-updated_at", "-id")[:limit]
 
 
 def country_values(country: Country, user) -> QuerySet[ThresholdValue]:

@@ -21,7 +21,8 @@ from core.throttling import throttled_for_anonymous
 from reference.localisation import collation_key
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
-from thresholds.charts import comparison_chart, comparison_summary
+from thresholds.charts import comparison_chart
+from thresholds.comparison import comparison_summary
 from thresholds.filters import (
     ANY_LAND_USE,
     INCLUDE_SUPERSEDED,
@@ -159,6 +160,7 @@ def pollutant_detail(request, slug: str):
             "pollutant": pollutant,
             "filterset": filterset,
             **_filter_choices(filterset, fixed=("pollutant",)),
+            "superseded_included": includes_superseded(request.GET),
             "page": page,
             "values": values_in_words(page.object_list),
             **comparison,

@@ -88,9 +88,10 @@ def test_a_pollutant_is_compared_across_countries_with_a_warning_about_condition
     chart = response.context["chart"]
     assert len(chart["marks"]) == len([v for v in values if v.value_mg_kg])
     summary = response.context["summary"]
-    numbers = sorted(v.value_mg_kg for v in values if v.value_mg_kg is not None)
-    assert summary["low"] == numbers[0] and summary["high"] == numbers[-1]
-    assert "Compare with care." in body and "median" in body
+    for tier in summary["tiers"]:
+        numbers = sorted(v.value_mg_kg for v in values if v.tier == tier.tier and v.value_mg_kg is not None)
+        assert tier.low == numbers[0] and tier.high == numbers[-1]
+    assert "Compare with care." in body and "Median (mg/kg)" in body
 
 
 def test_a_land_use_filter_includes_values_set_for_any_land_use_unless_asked_not_to(client):
