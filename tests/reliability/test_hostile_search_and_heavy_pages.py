@@ -128,10 +128,10 @@ def test_a_slow_statement_of_an_anonymous_request_is_stopped_with_a_503(client, 
     settings.STATEMENT_TIMEOUT_ANONYMOUS = 0.2
     original = views.countries_on_the_map
 
-    def slow(user):
+    def slow(user, **options):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
-        return original(user)
+        return original(user, **options)
 
     views.countries_on_the_map = slow
     try:
