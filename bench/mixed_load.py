@@ -55,6 +55,8 @@ def addresses(sample: int = 200) -> dict[str, list[str]]:
     chance = random.Random(8)
     countries = list(Country.objects.filter(instruments__isnull=False).distinct().values_list("iso3", flat=True))
     pollutants = list(Pollutant.objects.values_list("slug", flat=True))
+    # The API's pollutant filter takes an id, a CAS number or a name (an unknown one is a 400): ids.
+    pollutant_ids = list(Pollutant.objects.values_list("id", flat=True))
     land_uses = list(LandUseClass.objects.values_list("code", flat=True))
     regions = [region for region in Country.M49Region.values if region]
     groups = list(Pollutant.Group.values)
@@ -75,7 +77,7 @@ def addresses(sample: int = 200) -> dict[str, list[str]]:
         lists += [
             f"/api/v1/thresholds/?{query(country=chance.choice(countries))}",
             f"/api/v1/thresholds/?{query(region=chance.choice(regions), group=chance.choice(groups))}",
-            f"/api/v1/thresholds/?{query(pollutant=chance.choice(pollutants), land_use=chance.choice(land_uses))}",
+            f"/api/v1/thresholds/?{query(pollutant=chance.choice(pollutant_ids), land_use=chance.choice(land_uses))}",
             f"/search/?{query(q=chance.choice(pollutants), region=chance.choice(regions))}",
         ]
         details += [
@@ -83,7 +85,7 @@ def addresses(sample: int = 200) -> dict[str, list[str]]:
             f"/countries/{chance.choice(countries)}/",
             f"/instruments/{chance.choice(instruments)}/",
         ]
-        small = query(format="csv", country=chance.choice(countries), pollutant=chance.choice(pollutants))
+        small = query(format="csv", country=chance.choice(countries), pollutant=chance.choice(pollutant_ids))
         exports.append(f"/api/v1/thresholds/?{small}")
     return {"lists": lists, "details": details, "exports": exports}
 
