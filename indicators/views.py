@@ -7,6 +7,7 @@ import csv
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language_bidi
 
 from indicators.charts import trend_chart
 from indicators.selectors import countries_on_the_map, database_coverage, kpis, portal_headline
@@ -45,7 +46,7 @@ def home(request):
 def kpi_dashboard(request):
     indicators = kpis()
     for kpi in indicators:
-        kpi.chart = trend_chart(kpi)
+        kpi.chart = trend_chart(kpi, rtl=get_language_bidi())
     return render(
         request,
         "indicators/kpis.html",

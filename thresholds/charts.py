@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from reference.localisation import collation_key
@@ -54,8 +56,13 @@ class Median:
     title: str
 
 
-def comparison_chart(rows) -> dict | None:
-    """Geometry for templates/thresholds/_comparison_chart.svg; None when nothing converts to mg/kg."""
+def comparison_chart(rows, *, rtl: bool = False) -> dict | None:
+    """Geometry for templates/thresholds/_chart.html; None when nothing converts to mg/kg.
+
+    Right to left (`rtl`, Arabic), the chart is mirrored as its readers expect: the country names on
+    the right, the values growing leftwards. The coordinates are numbers for the SVG, which the
+    template writes without the visitor's locale (`unlocalize`); the tick labels and tooltips are
+    text for people, in the visitor's locale."""
     plotted = [row for row in rows if row.value_mg_kg and row.value_mg_kg > 0]
     if not plotted:
         return None
@@ -65,8 +72,13 @@ def comparison_chart(rows) -> dict | None:
     countries = sorted({row.instrument.country.local_name for row in plotted}, key=collation_key)
     position = {name: index for index, name in enumerate(countries)}
 
+    width = LABEL_WIDTH + PLOT_WIDTH + 20
+    plot_left = 20 if rtl else LABEL_WIDTH
+    plot_right = plot_left + PLOT_WIDTH
+
     def x_of(number: float) -> float:
-        return LABEL_WIDTH + (math.log10(number) - low) / (high - low) * PLOT_WIDTH
+        share = (math.log10(number) - low) / (high - low)
+        return plot_right - share * PLOT_WIDTH if rtl else plot_left + share * PLOT_WIDTH
 
     marks = []
     for row in plotted:
@@ -107,16 +119,25 @@ def comparison_chart(rows) -> dict | None:
                 x=round(x_of(float(median)), 1),
                 tier=code,
                 title=_("Median of the %(tier)s values: %(median)s mg/kg")
-                % {"tier": members[0].tier.local_name, "median": _plain(median)},
+                % {"tier": members[0].tier.local_name, "median": number_format(median.normalize(), use_l10n=True)},
             )
         )
-    ticks = [{"x": round(x_of(10**power), 1), "label": f"{10**power:g}"} for power in range(low, high + 1)]
+    ticks = [
+        {"x": round(x_of(10**power), 1), "label": number_format(Decimal(10) ** power, use_l10n=True)}
+        for power in range(low, high + 1)
+    ]
     height = TOP + len(countries) * ROW_HEIGHT + BOTTOM
     return {
-        "width": LABEL_WIDTH + PLOT_WIDTH + 20,
+        "width": width,
         "height": height,
-        "plot_left": LABEL_WIDTH,
-        "plot_right": LABEL_WIDTH + PLOT_WIDTH,
+        "rtl": rtl,
+        "plot_left": plot_left,
+        "plot_right": plot_right,
+        # The country names just outside the plot, on its left (right to left: on its right).
+        "label_x": plot_right + 8 if rtl else plot_left - 8,
+        "label_anchor": "start" if rtl else "end",
+        "axis_label_x": plot_right if rtl else plot_left,
+        "axis_label_anchor": "end" if rtl else "start",
         "axis_y": height - BOTTOM,
         "countries": [
             {"name": name, "y": TOP + index * ROW_HEIGHT + ROW_HEIGHT / 2 + 4} for index, name in enumerate(countries)
@@ -127,8 +148,3 @@ def comparison_chart(rows) -> dict | None:
         "ticks": ticks,
         "axis_label": _("mg/kg, logarithmic scale"),
     }
-
-
-def _plain(number) -> str:
-    """A number as machines and every locale read it: no grouping, a point, no exponent."""
-    return format(number.normalize(), "f")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 
 from core.conditional import last_changed
@@ -176,7 +176,7 @@ def pollutant_detail(request, slug: str):
 
 def _comparison(values) -> dict:
     rows = values_in_words(values)
-    return {"chart": comparison_chart(rows), "summary": comparison_summary(rows)}
+    return {"chart": comparison_chart(rows, rtl=get_language_bidi()), "summary": comparison_summary(rows)}
 
 
 def instrument_detail(request, pk: int):
