@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import Case, DecimalField, F, Func, IntegerField, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.statement_timeout import statement_timeout_set
 from thresholds.models import ThresholdValue
@@ -48,14 +50,21 @@ def dataset_citation(site_url: str) -> str:
 
 
 def export_readme(*, site_url: str, query: str) -> list[list[str]]:
-    """The "read me" sheet of an export: citation, licence, the filters, and how to read it."""
+    """The "read me" sheet of an export: citation, licence, the filters, and how to read it, in the
+    reader's language with the date as their locale writes it. The data sheet's columns and numbers
+    stay as machines read them (column names in English, a point for decimals)."""
+    now = timezone.localtime()
     return [
-        ["citation", dataset_citation(site_url)],
-        ["licence", f"{settings.PORTAL_DATA_LICENCE} ({settings.PORTAL_DATA_LICENCE_URL})"],
-        ["filters", query or "none (everything you may read)"],
-        ["exported at", timezone.now().isoformat(timespec="seconds")],
-        ["value, unit", "as the source writes them; value_mg_kg is the same value in mg/kg (blank: no conversion)"],
-        ["sources", "each row's source_url and source_quote say where the value was read"],
+        [_("citation"), dataset_citation(site_url)],
+        [_("licence"), f"{settings.PORTAL_DATA_LICENCE} ({settings.PORTAL_DATA_LICENCE_URL})"],
+        [_("filters"), query or _("none (everything you may read)")],
+        [_("exported at"), f"{date_format(now, 'DATETIME_FORMAT')} ({now.isoformat(timespec='seconds')})"],
+        [
+            _("value, unit"),
+            _("as the source writes them; value_mg_kg is the same value in mg/kg (blank: no conversion)"),
+        ],
+        [_("sources"), _("each row's source_url and source_quote say where the value was read")],
+        [_("numbers"), _("the data sheet writes numbers with a point for decimals, whatever the language")],
     ]
 
 

@@ -681,3 +681,20 @@ def test_instruments_filter_by_country(client):
     results = response.json()["results"]
     assert results and {item["country"] for item in results} == {"BRA"}
     assert client.get("/api/v1/instruments/", {"country": "XXX"}).status_code == 400
+
+
+def test_an_xlsx_read_me_follows_the_readers_locale_while_its_data_stay_machine_readable(client):
+    import pandas as pd
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    response = client.get(URL, {"country": "DEU", "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="fr")
+    content = b"".join(response.streaming_content)
+    notes = pd.read_excel(io.BytesIO(content), sheet_name="read me", header=None, dtype=str).values.tolist()
+    with translation.override("fr"):
+        month = date_format(timezone.localtime(), "F")  # the month's French name
+        label = translation.gettext("exported at")
+    exported = dict(notes)[label]
+    assert month in exported
+    table = pd.read_excel(io.BytesIO(content), sheet_name="thresholds", dtype=str, keep_default_na=False)
+    assert "0.4" in set(table["value_mg_kg"]) and not any("," in number for number in table["value_mg_kg"])
