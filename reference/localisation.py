@@ -34,6 +34,12 @@ def territory_names(language: str | None = None) -> dict[str, str]:
     return {} if language.split("-")[0] == "en" else _territories(language)
 
 
+def synonym_language(language: str | None = None) -> str:
+    """The ISO 639-1 code that pollutant synonyms carry for `language` (default: the active one):
+    "zh-hans" -> "zh", "fr" -> "fr"."""
+    return (language or get_language() or "en").split("-")[0].lower()
+
+
 def translated_name(name: str) -> str:
     """A region, sub-region or code-list name in the active language (unchanged if not in the catalogs)."""
     return gettext(name) if name else name

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reference.cas import validate_cas
-from reference.localisation import country_name, translated_name
+from reference.localisation import country_name, synonym_language, translated_name
 from reference.text import match_key, unit_key
 from reference.units import factor_to_mg_kg
 
@@ -160,9 +160,21 @@ class Pollutant(AddedByProposal):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def local_name(self) -> str:
+        """The name pages show in the visitor's language: the pollutant's first synonym in that
+        language, else the English `name`. The API and the downloads keep `name`."""
+        from reference.selectors import pollutant_local_names  # the selectors read this module
+
+        language = synonym_language()
+        if language == "en":
+            return self.name
+        return pollutant_local_names().get((self.pk, language), self.name)
+
 
 class PollutantSynonym(AddedByProposal):
-    """A name under which a pollutant appears in sources, in any language; used for matching."""
+    """A name under which a pollutant appears in sources, in any language; used for matching. The
+    first synonym of a language (the oldest) is the pollutant's name on pages in that language."""
 
     pollutant = models.ForeignKey(Pollutant, on_delete=models.CASCADE, related_name="synonyms")
     name = models.CharField(max_length=200)

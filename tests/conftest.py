@@ -42,10 +42,12 @@ def _nothing_kept_between_tests():
     can bring that time back, so each test starts with nothing kept."""
     from django.core.cache import cache
 
+    from reference.selectors import pollutant_local_names_forget
     from thresholds.selectors import _list_lookups
 
     cache.clear()
     _list_lookups.cache_clear()
+    pollutant_local_names_forget()
 
 
 @pytest.fixture

@@ -127,6 +127,8 @@ def pollutant_list(request):
         values, selection = values.current(), "current"
     counts = counts_by(values, "pollutant_id", user=request.user, selection=selection, stamp=last_changed(DATA_CHANGES))
     pollutants = [pollutant for pollutant in Pollutant.objects.order_by("group", "name") if counts.get(pollutant.id)]
+    # In the reader's alphabet within each group (the template groups them by `group`).
+    pollutants.sort(key=lambda pollutant: (pollutant.group, collation_key(pollutant.local_name)))
     for pollutant in pollutants:
         pollutant.value_count = counts[pollutant.id]
     return render(
