@@ -22,6 +22,7 @@ from decimal import Decimal
 from xml.parsers import expat
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 MAX_COMPRESSION_RATIO = 100
 # A workbook of a few sheets has a few dozen parts; thousands of tiny parts only make a parser work.
@@ -57,16 +58,19 @@ def check_upload(*, file_name: str, content: bytes) -> str:
     """Refuse anything but a genuine, reasonably sized .xlsx or .csv. Returns "xlsx" or "csv"."""
     lower = file_name.lower()
     if lower.endswith((".xlsm", ".xltm", ".xlam")):
-        raise UnsafeFile(f"{file_name}: macro-enabled workbooks are refused; save it as .xlsx (Excel Workbook).")
+        raise UnsafeFile(
+            _("%(file)s: macro-enabled workbooks are refused; save it as .xlsx (Excel Workbook).") % {"file": file_name}
+        )
     if not lower.endswith((".xlsx", ".csv")):
-        raise UnsafeFile(f"{file_name}: only .xlsx and .csv files can be imported.")
+        raise UnsafeFile(_("%(file)s: only .xlsx and .csv files can be imported.") % {"file": file_name})
     limit = settings.THRESHOLD_IMPORT_MAX_BYTES
     if len(content) > limit:
         raise UnsafeFile(
-            f"{file_name}: {len(content) / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit; split the file."
+            _("%(file)s: %(size)s MB is over the %(limit)s MB limit; split the file.")
+            % {"file": file_name, "size": f"{len(content) / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
         )
     if not content:
-        raise UnsafeFile(f"{file_name}: the file is empty.")
+        raise UnsafeFile(_("%(file)s: the file is empty.") % {"file": file_name})
     if lower.endswith(".xlsx"):
         _check_xlsx(file_name, content)
         return "xlsx"
@@ -76,33 +80,46 @@ def check_upload(*, file_name: str, content: bytes) -> str:
 
 def _check_xlsx(file_name: str, content: bytes) -> None:
     if not content.startswith(b"PK\x03\x04"):
-        raise UnsafeFile(f"{file_name}: this is not really an .xlsx file (it is not a zip archive).")
+        raise UnsafeFile(
+            _("%(file)s: this is not really an .xlsx file (it is not a zip archive).") % {"file": file_name}
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise UnsafeFile(f"{file_name}: the .xlsx file is damaged ({exc}).") from exc
+        raise UnsafeFile(
+            _("%(file)s: the .xlsx file is damaged (%(error)s).") % {"file": file_name, "error": exc}
+        ) from exc
     if len(members) > MAX_PARTS:
         raise UnsafeFile(
-            f"{file_name}: the workbook holds {len(members)} files, over the limit of {MAX_PARTS}; refused."
+            _("%(file)s: the workbook holds %(count)s files, over the limit of %(limit)s; refused.")
+            % {"file": file_name, "count": len(members), "limit": MAX_PARTS}
         )
     names = {member.filename for member in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise UnsafeFile(f"{file_name}: this zip archive is not an Excel workbook.")
+        raise UnsafeFile(_("%(file)s: this zip archive is not an Excel workbook.") % {"file": file_name})
     if "xl/vbaProject.bin" in names:
-        raise UnsafeFile(f"{file_name}: the workbook contains macros; save it as a plain .xlsx without macros.")
+        raise UnsafeFile(
+            _("%(file)s: the workbook contains macros; save it as a plain .xlsx without macros.") % {"file": file_name}
+        )
     total = sum(member.file_size for member in members)
     limit = settings.THRESHOLD_IMPORT_MAX_UNCOMPRESSED_BYTES
     if total > limit:
         raise UnsafeFile(
-            f"{file_name}: the workbook would expand to {total / 1e6:.0f} MB, over the "
-            f"{limit / 1e6:.0f} MB limit; refused as a possible zip bomb."
+            _(
+                "%(file)s: the workbook would expand to %(size)s MB, over the %(limit)s MB limit; "
+                "refused as a possible zip bomb."
+            )
+            % {"file": file_name, "size": f"{total / 1e6:.0f}", "limit": f"{limit / 1e6:.0f}"}
         )
     for member in members:
         if member.compress_size and member.file_size / member.compress_size > MAX_COMPRESSION_RATIO:
             raise UnsafeFile(
-                f"{file_name}: part {member.filename} is compressed {member.file_size // member.compress_size}:1, "
-                "far beyond any real spreadsheet; refused as a possible zip bomb."
+                _(
+                    "%(file)s: part %(part)s is compressed %(ratio)s:1, far beyond any real spreadsheet; "
+                    "refused as a possible zip bomb."
+                )
+                % {"file": file_name, "part": member.filename, "ratio": member.file_size // member.compress_size}
             )
     for member in members:
         if member.filename.endswith((".xml", ".rels")):
@@ -112,13 +129,13 @@ def _check_xlsx(file_name: str, content: bytes) -> None:
             prologue = head[: first.start()] if first else head
             if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue:
                 raise UnsafeFile(
-                    f"{file_name}: part {member.filename} declares a DTD or entities, which spreadsheets never "
-                    "need; refused."
+                    _("%(file)s: part %(part)s declares a DTD or entities, which spreadsheets never need; refused.")
+                    % {"file": file_name, "part": member.filename}
                 )
             if first is None and len(head) == PROLOGUE_BYTES:
                 raise UnsafeFile(
-                    f"{file_name}: part {member.filename} has no element in its first {PROLOGUE_BYTES // 1024} KB; "
-                    "refused."
+                    _("%(file)s: part %(part)s has no element in its first %(size)s KB; refused.")
+                    % {"file": file_name, "part": member.filename, "size": PROLOGUE_BYTES // 1024}
                 )
     for name in _sheet_parts(archive, names):
         _check_sheet_extent(file_name, archive, name)
@@ -171,24 +188,41 @@ def _check_sheet_extent(file_name: str, archive: zipfile.ZipFile, part_name: str
     counted = False
 
     def refuse(reason: str) -> UnsafeFile:
-        return UnsafeFile(f"{file_name}: in part {part_name}, {reason}; split the file or remove what lies beyond.")
+        return UnsafeFile(
+            _("%(file)s: in part %(part)s, %(reason)s; split the file or remove what lies beyond.")
+            % {"file": file_name, "part": part_name, "reason": reason}
+        )
 
-    def position(text: bytes, where: str) -> tuple[int, int]:
+    def position(text: bytes, where: str | None = None) -> tuple[int, int]:
         found = _CELL_REFERENCE.fullmatch(text.decode("ascii", "replace").strip().upper())
         if not found:
+            where = _("a cell") if where is None else where
             raise refuse(
-                f"{where} has the cell reference {text[:20].decode('ascii', 'replace')!r}, which names no cell"
+                _("%(where)s has the cell reference %(reference)s, which names no cell")
+                % {"where": where, "reference": repr(text[:20].decode("ascii", "replace"))}
             )
         number = 0
         for letter in found[1]:
             number = number * 26 + ord(letter) - 64
         return int(found[2]), number
 
-    def check(at_row: int, at_column: int, where: str) -> None:
+    def check(at_row: int, at_column: int, cell: object = None) -> None:
+        """Refuse a position out of bounds: a cell's (its reference), or the declared size's (None)."""
         if at_row > max_rows or at_column > MAX_COLUMNS:
+            where = _("the sheet's declared size") if cell is None else _("cell %(cell)s") % {"cell": cell}
             raise refuse(
-                f"{where} reaches row {at_row:,} and column {at_column:,}; a sheet may have at most {max_rows:,} "
-                f"rows (THRESHOLD_IMPORT_MAX_ROWS and a header) and {MAX_COLUMNS} columns"
+                _(
+                    "%(where)s reaches row %(row)s and column %(column)s; a sheet may have at most %(max_rows)s "
+                    "rows (%(setting)s and a header) and %(max_columns)s columns"
+                )
+                % {
+                    "where": where,
+                    "row": f"{at_row:,}",
+                    "column": f"{at_column:,}",
+                    "max_rows": f"{max_rows:,}",
+                    "setting": "THRESHOLD_IMPORT_MAX_ROWS",
+                    "max_columns": MAX_COLUMNS,
+                }
             )
 
     parser = expat.ParserCreate()
@@ -203,7 +237,9 @@ def _check_sheet_extent(file_name: str, archive: zipfile.ZipFile, part_name: str
                 cut = len(pending) if not chunk else pending.rfind(b"<")
                 if cut == -1 or (cut == 0 and chunk):
                     if len(pending) > SCAN_CHUNK_BYTES:
-                        raise refuse(f"more than {SCAN_CHUNK_BYTES >> 20} MB of text stand without markup")
+                        raise refuse(
+                            _("more than %(size)s MB of text stand without markup") % {"size": SCAN_CHUNK_BYTES >> 20}
+                        )
                     continue
                 segment = pending[:cut]
                 cells = _PLAIN_CELL.findall(segment)
@@ -213,12 +249,12 @@ def _check_sheet_extent(file_name: str, archive: zipfile.ZipFile, part_name: str
                     if cells:
                         letters = max({letters for letters, _number in cells}, key=lambda text: (len(text), text))
                         numbers = {number for _letters, number in cells}
-                        at_row, at_column = max(map(int, numbers)), position(letters + b"1", "a cell")[1]
-                        check(at_row, at_column, f"cell {letters.decode()}{at_row}")
+                        at_row, at_column = max(map(int, numbers)), position(letters + b"1")[1]
+                        check(at_row, at_column, f"{letters.decode()}{at_row}")
                         rows, columns = max(rows, at_row), max(columns, at_column)
                         filled_rows += len(numbers)
                         # For a cell without an address in the next piece: never less than where it is.
-                        row, column = max(row, at_row), position(b"".join(cells[-1]), "a cell")[1]
+                        row, column = max(row, at_row), position(b"".join(cells[-1]))[1]
                     if row_numbers:
                         row = max(row, max(map(int, row_numbers)))
                     pending = pending[cut:]
@@ -230,22 +266,25 @@ def _check_sheet_extent(file_name: str, archive: zipfile.ZipFile, part_name: str
                     given = (place[1] if place[1] is not None else place[2]) if place else None
                     if name == b"row":
                         if given is not None and not given.strip().isdigit():
-                            raise refuse(f"a row has the number {given[:20].decode('ascii', 'replace')!r}")
+                            raise refuse(
+                                _("a row has the number %(number)s")
+                                % {"number": repr(given[:20].decode("ascii", "replace"))}
+                            )
                         row = int(given) if given is not None else row + 1
                         column, counted = 0, False
                     elif name == b"c":
                         if given is None:
                             column += 1
                         else:
-                            row, column = position(given, "a cell")
+                            row, column = position(given)
                         if not counted:
                             filled_rows, counted = filled_rows + 1, True
-                        check(row, column, f"cell {given.decode('ascii', 'replace') if given else column}")
+                        check(row, column, given.decode("ascii", "replace") if given else column)
                         rows, columns = max(rows, row), max(columns, column)
                     elif given is not None:  # <dimension ref="A1:AZ100000">
                         for corner in given.split(b":"):
-                            at_row, at_column = position(corner, "the sheet's declared size")
-                            check(at_row, at_column, "the sheet's declared size")
+                            at_row, at_column = position(corner, _("the sheet's declared size"))
+                            check(at_row, at_column)
                             rows, columns = max(rows, at_row), max(columns, at_column)
                 pending = pending[cut:]
                 if not chunk:
@@ -253,16 +292,29 @@ def _check_sheet_extent(file_name: str, archive: zipfile.ZipFile, part_name: str
     except expat.ExpatError as exc:
         # The reader is more lenient than expat: what it would make of a broken sheet is not checked.
         raise UnsafeFile(
-            f"{file_name}: part {part_name} is damaged (not well-formed XML: {exc}); open the file in a "
-            "spreadsheet program, save it again and upload that copy."
+            _(
+                "%(file)s: part %(part)s is damaged (not well-formed XML: %(error)s); open the file in a "
+                "spreadsheet program, save it again and upload that copy."
+            )
+            % {"file": file_name, "part": part_name, "error": exc}
         ) from None
     budget = max(MIN_CELL_BUDGET, MAX_CELLS_PER_ROW * filled_rows)
     if rows * columns > budget:
         raise UnsafeFile(
-            f"{file_name}: in part {part_name}, the sheet spans {rows:,} rows by {columns:,} columns "
-            f"({rows * columns:,} cells) but cells are found in only {filled_rows:,} rows; the reader would "
-            "build every one of those cells. Delete the empty rows and columns (or copy the values to a new "
-            "sheet) and upload it again."
+            _(
+                "%(file)s: in part %(part)s, the sheet spans %(rows)s rows by %(columns)s columns "
+                "(%(cells)s cells) but cells are found in only %(filled_rows)s rows; the reader would "
+                "build every one of those cells. Delete the empty rows and columns (or copy the values to a new "
+                "sheet) and upload it again."
+            )
+            % {
+                "file": file_name,
+                "part": part_name,
+                "rows": f"{rows:,}",
+                "columns": f"{columns:,}",
+                "cells": f"{rows * columns:,}",
+                "filled_rows": f"{filled_rows:,}",
+            }
         )
 
 
@@ -270,20 +322,26 @@ def _check_csv(file_name: str, content: bytes) -> None:
     """The whole file, not only its start: a NUL byte or broken UTF-8 further down would pass a
     preview on SQLite and fail when PostgreSQL stores the text."""
     if content.startswith(b"PK\x03\x04"):
-        raise UnsafeFile(f"{file_name}: this is a zip archive (perhaps an .xlsx renamed), not a CSV text file.")
+        raise UnsafeFile(
+            _("%(file)s: this is a zip archive (perhaps an .xlsx renamed), not a CSV text file.") % {"file": file_name}
+        )
     nul = content.find(b"\0")
     if nul != -1:
         line = content.count(b"\n", 0, nul) + 1
         raise UnsafeFile(
-            f"{file_name}: line {line} contains NUL bytes, which text never holds; "
-            "this is not a text file, or it is damaged. Save it again as “CSV UTF-8”."
+            _(
+                "%(file)s: line %(line)s contains NUL bytes, which text never holds; "
+                "this is not a text file, or it is damaged. Save it again as “CSV UTF-8”."
+            )
+            % {"file": file_name, "line": line}
         )
     try:
         codecs.decode(content, "utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
         raise UnsafeFile(
-            f"{file_name}: line {line} is not UTF-8 text (byte {exc.start}); save the file as “CSV UTF-8”."
+            _("%(file)s: line %(line)s is not UTF-8 text (byte %(byte)s); save the file as “CSV UTF-8”.")
+            % {"file": file_name, "line": line, "byte": exc.start}
         ) from exc
 
 
@@ -296,8 +354,11 @@ def read_sheet(*, file_name: str, content: bytes) -> Sheet:
         header = next(rows, [])
     except Exception as exc:  # python-calamine raises its own types (CalamineError, XmlError, ZipError, ...)
         raise UnsafeFile(
-            f"{file_name}: the file is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
-            "open it in a spreadsheet program, save it again and upload that copy."
+            _(
+                "%(file)s: the file is damaged and cannot be read (%(error)s); "
+                "open it in a spreadsheet program, save it again and upload that copy."
+            )
+            % {"file": file_name, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
         ) from exc
     return Sheet(header=[cell.strip() for cell in header], rows=rows)
 

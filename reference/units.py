@@ -9,6 +9,8 @@ from decimal import Decimal
 from functools import cache, lru_cache
 
 import pint
+from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 from pint.util import to_units_container
 
 TARGET = "mg/kg"
@@ -64,7 +66,11 @@ def factor_to_mg_kg(pint_expression: str) -> Decimal:
 
 DRY = "dry"
 FRESH = "fresh"
-BASIS_WORDS = {DRY: "dry matter", FRESH: "fresh matter", "": "basis not stated"}
+BASIS_WORDS = {
+    DRY: gettext_lazy("dry matter"),
+    FRESH: gettext_lazy("fresh matter"),
+    "": gettext_lazy("basis not stated"),
+}
 MAX_UNIT_LENGTH = 60
 
 _DRY_TERMS = [
@@ -214,23 +220,23 @@ _FILLER_REGEX = _terms_regex(_FILLER_TERMS)
 _REFUSALS = [
     (
         re.compile(r"teq|(?<![a-z])te(?![a-z])|toxic equivalent"),
-        "toxic equivalents are not a mass fraction; the unit table converts them",
+        gettext_lazy("toxic equivalents are not a mass fraction; the unit table converts them"),
     ),
     (
         re.compile(r"(?<![a-z])[kmgnpμu]?bq(?![a-z])|becquerel|(?<![a-z])[np]ci(?![a-z])|curie"),
-        "an activity (becquerel or curie) is not a mass fraction",
+        gettext_lazy("an activity (becquerel or curie) is not a mass fraction"),
     ),
     (
         re.compile(r"(?<![a-z])ppt(?![a-z])"),
-        "ppt is ambiguous (parts per thousand or per trillion); write ‰, ng/g or ng/kg",
+        gettext_lazy("ppt is ambiguous (parts per thousand or per trillion); write ‰, ng/g or ng/kg"),
     ),
     (
         re.compile(r"w\s*/\s*v|(?<![a-z])m\s*/\s*v(?![a-z])"),
-        "w/v is a concentration per volume, and soil thresholds are per mass of soil",
+        gettext_lazy("w/v is a concentration per volume, and soil thresholds are per mass of soil"),
     ),
     (
         re.compile(r"v\s*/\s*v|(?<![a-z])pp[mb]v(?![a-z])|vol\.?\s*%|%\s*vol"),
-        "a volume fraction is not a mass fraction, and soil thresholds are per mass of soil",
+        gettext_lazy("a volume fraction is not a mass fraction, and soil thresholds are per mass of soil"),
     ),
 ]
 
@@ -276,6 +282,10 @@ _DIVIDED_BY_NEGATIVE_POWER = re.compile(r"/\s*[a-z]+\*\*-")
 _PINT_CHARACTERS = re.compile(r"[a-z_*/()\s\d-]+")
 
 
+class UnitNotRead(ValueError):
+    """No unit could be read in the text at all (as against a unit of another kind than a mass fraction)."""
+
+
 @dataclass(frozen=True)
 class UnitReading:
     """What a unit spelling means: the mass fraction, its factor to mg/kg and the basis it states."""
@@ -308,20 +318,30 @@ def read_unit(text: str) -> UnitReading:
     if not isinstance(text, str):
         raise ValueError(f"a unit is written as text, not as {type(text).__name__}")
     if not text.strip():
-        raise ValueError("no unit given")
+        raise UnitNotRead(_("no unit given"))
     if len(text) > MAX_UNIT_LENGTH:
-        raise ValueError(f"a unit of more than {MAX_UNIT_LENGTH} characters is not read: {text[:MAX_UNIT_LENGTH]!r}…")
-    return _read_unit(text.strip())
+        raise ValueError(
+            ngettext(
+                "a unit of more than %(limit)s character is not read: %(start)s…",
+                "a unit of more than %(limit)s characters is not read: %(start)s…",
+                MAX_UNIT_LENGTH,
+            )
+            % {"limit": MAX_UNIT_LENGTH, "start": repr(text[:MAX_UNIT_LENGTH])}
+        )
+    # The explanation is in the active language: cached per language.
+    return _read_unit(text.strip(), get_language())
 
 
 @lru_cache(maxsize=4096)
-def _read_unit(text: str) -> UnitReading:
+def _read_unit(text: str, language: str | None = None) -> UnitReading:
     if re.search(r"(?<![A-Za-z])Mg(?![A-Za-z])", text):
-        raise ValueError(f'"Mg" in {text!r} is a megagram (or magnesium); write "mg" for milligram')
+        raise ValueError(
+            _('"Mg" in %(text)s is a megagram (or magnesium); write "mg" for milligram') % {"text": repr(text)}
+        )
     folded = " ".join(_fold(text).translate(_DASHES).split())
     for regex, reason in _REFUSALS:
         if regex.search(folded):
-            raise ValueError(f"{text!r}: {reason}")
+            raise ValueError(_("%(text)s: %(reason)s") % {"text": repr(text), "reason": reason})
 
     bases = set()
     for basis, regex in _BASIS_REGEXES.items():
@@ -329,18 +349,23 @@ def _read_unit(text: str) -> UnitReading:
         if count:
             bases.add(basis)
     if len(bases) > 1:
-        raise ValueError(f"{text!r} states both a dry and a fresh basis")
+        raise ValueError(_("%(text)s states both a dry and a fresh basis") % {"text": repr(text)})
     basis = bases.pop() if bases else ""
     folded = _FILLER_REGEX.sub(" ", folded)
 
     main, glosses = _split_glosses(re.sub(r"[,;:=]", " ", folded))
     if not main.strip():
-        raise ValueError(f'cannot read the unit "{text}": it has words about the basis or the soil but no unit')
+        raise UnitNotRead(
+            _('cannot read the unit "%(text)s": it has words about the basis or the soil but no unit') % {"text": text}
+        )
     expression, factor = _mass_fraction(main, text)
     for gloss in glosses:
         gloss_expression, gloss_factor = _mass_fraction(gloss, text)
         if gloss_factor != factor:
-            raise ValueError(f"{text!r}: {expression} and {gloss_expression} in brackets are not the same unit")
+            raise ValueError(
+                _("%(text)s: %(unit)s and %(other)s in brackets are not the same unit")
+                % {"text": repr(text), "unit": expression, "other": gloss_expression}
+            )
 
     conversion = "" if factor == 1 else f" (= {factor:f} mg/kg)"
     explanation = f"{text}: {expression}{conversion}, {BASIS_WORDS[basis]}"
@@ -370,7 +395,7 @@ def _split_glosses(text: str) -> tuple[str, list[str]]:
 
 def _mass_fraction(written: str, text: str) -> tuple[str, Decimal]:
     """The pint expression and factor of one written fraction, checked to be mass per mass."""
-    cannot_read = f'cannot read the unit "{text}"'
+    cannot_read = _('cannot read the unit "%(text)s"') % {"text": text}
     expression = written
     for cyrillic, latin in _CYRILLIC_UNITS.items():
         expression = re.sub(rf"(?<![а-я]){cyrillic}(?![а-я])", latin, expression)
@@ -384,32 +409,40 @@ def _mass_fraction(written: str, text: str) -> tuple[str, Decimal]:
     def numbered_mass(match: re.Match) -> str:
         unit = _NUMBERED_MASS_UNITS.get((match.group(1), match.group(2)))
         if unit is None:
-            raise ValueError(f'{cannot_read}: only "100 g", "1000 g" and "1 kg" are read as a reference mass')
+            raise UnitNotRead(
+                _('cannot read the unit "%(text)s": only "100 g", "1000 g" and "1 kg" are read as a reference mass')
+                % {"text": text}
+            )
         return f" {unit} "
 
     expression = _NUMBERED_MASS.sub(numbered_mass, expression)
     expression = _EXPONENT.sub(lambda m: "**" + ("-" if m.group(1) else "") + m.group(2), expression)
     expression = " ".join(expression.split())
     if _DIVIDED_BY_NEGATIVE_POWER.search(expression):
-        raise ValueError(f'{text!r} is ambiguous: it divides by a negative power; write "mg/kg" or "mg kg-1"')
+        raise ValueError(
+            _('%(text)s is ambiguous: it divides by a negative power; write "mg/kg" or "mg kg-1"')
+            % {"text": repr(text)}
+        )
     if not expression or not _PINT_CHARACTERS.fullmatch(expression):
-        raise ValueError(cannot_read)
+        raise UnitNotRead(cannot_read)
     if any(abs(int(power)) > 3 for power in re.findall(r"\*\*(-?\d+)", expression)):
-        raise ValueError(cannot_read)
+        raise UnitNotRead(cannot_read)
     if re.search(r"(?<!\*\*)(?<!\*\*-)\b\d", expression):
-        raise ValueError(cannot_read)
+        raise UnitNotRead(cannot_read)
 
     registry = unit_registry()
     try:
         units = registry.parse_units(expression)
         written_units = [registry.parse_units(name) for name in re.findall(r"[a-z_]+", expression)]
     except Exception as exc:  # pint's parser fails in many ways on free text; each means "cannot read"
-        raise ValueError(cannot_read) from exc
+        raise UnitNotRead(cannot_read) from exc
     _check_mass_per_mass(units, written_units, text)
     pint_expression = _canonical(units, written_units, registry)
     factor = factor_to_mg_kg(pint_expression)
     if factor > 1_000_000:
-        raise ValueError(f"{text!r} would be more than 1 kg per kg; check the case of the prefixes")
+        raise ValueError(
+            _("%(text)s would be more than 1 kg per kg; check the case of the prefixes") % {"text": repr(text)}
+        )
     return pint_expression, factor
 
 
@@ -418,19 +451,29 @@ def _check_mass_per_mass(units, written_units, text: str) -> None:
     dimensions = dict(units.dimensionality)
     length = dimensions.get("[length]", 0)
     if length == -3:
-        raise ValueError(f"{text!r} is a concentration per volume, and soil thresholds are per mass of soil")
+        raise ValueError(
+            _("%(text)s is a concentration per volume, and soil thresholds are per mass of soil") % {"text": repr(text)}
+        )
     if length == -2:
-        raise ValueError(f"{text!r} is a quantity per area, and soil thresholds are per mass of soil")
+        raise ValueError(
+            _("%(text)s is a quantity per area, and soil thresholds are per mass of soil") % {"text": repr(text)}
+        )
     if dimensions:
-        raise ValueError(f"{text!r} is not a mass fraction (its dimension is {units.dimensionality})")
+        raise ValueError(
+            _("%(text)s is not a mass fraction (its dimension is %(dimension)s)")
+            % {"text": repr(text), "dimension": units.dimensionality}
+        )
     for unit in written_units:
         if dict(unit.dimensionality) not in ({}, {"[mass]": 1}):
-            raise ValueError(f"{text!r} is a ratio of {unit.dimensionality}, not a mass fraction")
+            raise ValueError(
+                _("%(text)s is a ratio of %(dimension)s, not a mass fraction")
+                % {"text": repr(text), "dimension": unit.dimensionality}
+            )
     powers = sorted(dict(to_units_container(units)).values())
     masses = sum(1 for unit in written_units if unit.dimensionality)
     single = {(): masses == 2 == len(written_units), (1,): masses == 0, (-1, 1): masses == 2 == len(written_units)}
     if not single.get(tuple(powers), False):
-        raise ValueError(f"{text!r} is not a single mass fraction")
+        raise ValueError(_("%(text)s is not a single mass fraction") % {"text": repr(text)})
 
 
 def _canonical(units, written_units, registry) -> str:

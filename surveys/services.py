@@ -271,9 +271,9 @@ def response_request_changes(
     value_ids = set(ResponseValue.objects.filter(instrument__response=response).values_list("pk", flat=True))
     for section, value_id, text in comments:
         if section not in ReviewComment.Section.values:
-            raise ValidationError(f"Unknown section {section!r}.")
+            raise ValidationError(_("Unknown section %(section)s.") % {"section": repr(section)})
         if value_id is not None and value_id not in value_ids:
-            raise ValidationError(f"Value #{value_id} is not part of this response.")
+            raise ValidationError(_("Value #%(id)s is not part of this response.") % {"id": value_id})
         if len(text) > FREE_TEXT_LIMIT:
             raise ValidationError(
                 _("A comment is %(count)s characters long; at most %(limit)s are kept: shorten it.")
@@ -472,7 +472,8 @@ def focal_point_invite(*, email: str, country, invited_by, first_name: str = "",
     existing = FocalPoint.objects.filter(user=user).select_related("country").first()
     if existing and existing.country_id != country.pk:
         raise ValidationError(
-            f"{email} is already a focal point of {existing.country.name}; a person serves one country."
+            _("%(email)s is already a focal point of %(country)s; a person serves one country.")
+            % {"email": email, "country": existing.country.name}
         )
     focal_point = existing or FocalPoint.objects.create(user=user, country=country, invited_by=invited_by)
     path = reverse(

@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 NUMBER = r"(\d+(?:[.,]\d+)?)"
 PH = r"(?:soil\s+)?pH"
 # "<" and "<=" as sources write them: ASCII, mathematical and full-width (Chinese and Japanese tables).
@@ -82,15 +85,16 @@ def _negated(text: str, start: int) -> bool:
 CROP_WORDS = [(re.compile(r"\bpadd(?:y|ies)\b|水田|田に限る", re.I), "paddy")]
 
 TEXTURE_NAMES = {
-    "sand": "sandy soils",
-    "loam_silt": "loamy or silty soils",
-    "clay": "clayey soils",
-    "organic": "organic (peat) soils",
+    "sand": gettext_lazy("sandy soils"),
+    "loam_silt": gettext_lazy("loamy or silty soils"),
+    "clay": gettext_lazy("clayey soils"),
+    "organic": gettext_lazy("organic (peat) soils"),
 }
 
 
 def recognise_conditions(text: str) -> Recognised:
-    """Structured conditions found in `text`, e.g. "5.5<pH<=6.5" -> ph_min 5.5, ph_max 6.5."""
+    """Structured conditions found in `text`, e.g. "5.5<pH<=6.5" -> ph_min 5.5, ph_max 6.5, each
+    explained in the active language."""
     found = Recognised()
     if not text:
         return found
@@ -100,42 +104,62 @@ def recognise_conditions(text: str) -> Recognised:
             values = build(*(_number(group) for group in match.groups()))
             low, high = values.get("ph_min"), values.get("ph_max")
             ends = ph_band_ends(match.group(0), low, high)
-            found.add(f"pH {_band(low, high, ends)} from “{match.group(0)}”", **values)
+            found.add(
+                _("pH %(band)s from “%(text)s”") % {"band": _band(low, high, ends), "text": match.group(0)}, **values
+            )
             break
     for pattern, code in TEXTURE_WORDS:
         match = pattern.search(text)
         if match and not _negated(text, match.start()):
-            found.add(f"soil texture: {TEXTURE_NAMES[code]} from “{match.group(0)}”", texture=code)
+            explanation = _("soil texture: %(texture)s from “%(text)s”") % {
+                "texture": TEXTURE_NAMES[code],
+                "text": match.group(0),
+            }
+            found.add(explanation, texture=code)
             break
     for pattern, build in TOC_PATTERNS:
         match = pattern.search(text)
         if match:
             values = build(*(_number(group) for group in match.groups()))
             band = _band(values.get("toc_min"), values.get("toc_max"))
-            found.add(f"organic carbon (TOC) {band} % from “{match.group(0)}”", **values)
+            found.add(
+                _("organic carbon (TOC) %(band)s %% from “%(text)s”") % {"band": band, "text": match.group(0)}, **values
+            )
             break
     for pattern, code in EXTRACTION_WORDS:
         match = pattern.search(text)
         if match:
-            found.add(f"extraction: {code} from “{match.group(0)}”", extraction=code)
+            found.add(
+                _("extraction: %(code)s from “%(text)s”") % {"code": code, "text": match.group(0)}, extraction=code
+            )
             break
     for pattern, crop in CROP_WORDS:
         match = pattern.search(text)
         if match and not _negated(text, match.start()):
-            found.add(f"crop or field type: {crop} from “{match.group(0)}”", crop=crop)
+            found.add(
+                _("crop or field type: %(crop)s from “%(text)s”") % {"crop": crop, "text": match.group(0)}, crop=crop
+            )
             break
     return found
 
 
 def _band(low, high, ends: tuple[bool, bool] = (False, False)) -> str:
+    """A band in words: "from 5.5 to 6.5", "above 5.5 to below 6.5", "at least 7", "below 5"."""
     low_open, high_open = ends
+    numbers = {"low": low, "high": high}
     if low is not None and high is not None:
         if low == high:
             return f"= {low}"
-        return f"{'above ' if low_open else 'from '}{low} {'to below' if high_open else 'to'} {high}"
+        if low_open and high_open:
+            return _("above %(low)s to below %(high)s") % numbers
+        if low_open:
+            return _("above %(low)s to %(high)s") % numbers
+        if high_open:
+            return _("from %(low)s to below %(high)s") % numbers
+        return _("from %(low)s to %(high)s") % numbers
     if low is not None:
-        return f"{'above' if low_open else 'at least'} {low}"
-    return f"{'below' if high_open else 'at most'} {high}"
+        return (_("above %(low)s") if low_open else _("at least %(low)s")) % numbers
+    return (_("below %(high)s") if high_open else _("at most %(high)s")) % numbers
 
 
 # A comparison between a number and the pH, in either order: which end of the band it states and

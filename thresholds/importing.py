@@ -18,6 +18,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from core.spreadsheets import UnsafeFile, read_sheet, unneutralise
 from reference.models import Country, ExtractionMethod
@@ -219,11 +221,14 @@ class ImportPlan:
         if reading.how == PROPOSAL:
             use.rows.append(row)
             if use.accepted and not use.changed:
-                review.append(f"{column} {reading.describe()}.")
+                review.append(_("%(column)s %(reading)s.") % {"column": column, "reading": reading.describe()})
         elif len(use.rows) < SHOWN_ROWS:
             use.rows.append(row)
         if reading.approximate and not use.changed and reading.how != PROPOSAL:
-            review.append(f"{column} “{reading.text}” was classified approximately: {reading.reason}.")
+            review.append(
+                _("%(column)s “%(text)s” was classified approximately: %(reason)s.")
+                % {"column": column, "text": reading.text, "reason": reading.reason}
+            )
         return use.target_id
 
     def is_new_pollutant(self, reading: Reading) -> bool:
@@ -247,22 +252,29 @@ class ImportPlan:
             if use.accepted:
                 continue
             reading, rows = use.reading, use.rows
-            listed = ", ".join(str(row) for row in rows[:10]) + (
-                f" and {len(rows) - 10} more" if len(rows) > 10 else ""
-            )
-            change = self.decisions.changes.get(reading.key)
-            refused = f" “{change}” is not something it can be read as." if change is not None else ""
-            self.problems.append(
-                Problem(
-                    rows[0],
-                    use.column,
-                    reading.text,
-                    f"proposal: {reading.describe()}; confidence {reading.confidence:.0%}; "
-                    f"row{'s' if len(rows) > 1 else ''} {listed}.{refused} Accept it (import_thresholds "
-                    "--accept-proposals, or in the admin preview), change it, or give the harmonised code.",
-                    proposal=reading.key,
+            listed = ", ".join(str(row) for row in rows[:10])
+            if len(rows) > 10:
+                more = len(rows) - 10
+                listed = ngettext("%(rows)s and %(count)s more", "%(rows)s and %(count)s more", more) % {
+                    "rows": listed,
+                    "count": more,
+                }
+            sentences = [
+                ngettext(
+                    "proposal: %(reading)s; confidence %(confidence)s%%; row %(rows)s.",
+                    "proposal: %(reading)s; confidence %(confidence)s%%; rows %(rows)s.",
+                    len(rows),
                 )
+                % {"reading": reading.describe(), "confidence": round(reading.confidence * 100), "rows": listed}
+            ]
+            change = self.decisions.changes.get(reading.key)
+            if change is not None:
+                sentences.append(_("“%(change)s” is not something it can be read as.") % {"change": change})
+            sentences.append(
+                _("Accept it (%(command)s, or in the admin preview), change it, or give the harmonised code.")
+                % {"command": "import_thresholds --accept-proposals"}
             )
+            self.problems.append(Problem(rows[0], use.column, reading.text, " ".join(sentences), proposal=reading.key))
 
     @property
     def ok(self) -> bool:
@@ -318,7 +330,11 @@ def plan_import(*, file_name: str, content: bytes, progress=None, decisions: Dec
         plan.problems.append(Problem(0, "", "", str(exc)))
         return plan
     except Exception as exc:  # a damaged file the reader cannot open
-        plan.problems.append(Problem(0, "", "", f"{file_name}: the file could not be read ({exc})."))
+        plan.problems.append(
+            Problem(
+                0, "", "", _("%(file)s: the file could not be read (%(error)s).") % {"file": file_name, "error": exc}
+            )
+        )
         return plan
 
     return _plan_rows(plan, sheet.header, sheet.rows, progress=progress)
@@ -365,7 +381,12 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
                     number,
                     "",
                     "",
-                    f"more than {max_rows} rows: split the file and import the parts one by one.",
+                    ngettext(
+                        "more than %(limit)s row: split the file and import the parts one by one.",
+                        "more than %(limit)s rows: split the file and import the parts one by one.",
+                        max_rows,
+                    )
+                    % {"limit": max_rows},
                 )
             )
             break
@@ -379,9 +400,10 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
             plan.problems.append(
                 Problem(
                     number,
-                    f"column {headless[0]}",
+                    _("column %(number)s") % {"number": headless[0]},
                     cells[headless[0] - 1][:80],
-                    f"a value in column {headless[0]}, which has no header: name the column or clear it.",
+                    _("a value in column %(number)s, which has no header: name the column or clear it.")
+                    % {"number": headless[0]},
                 )
             )
             continue
@@ -401,8 +423,11 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
                     number,
                     "",
                     "",
-                    f"duplicate of row {seen[identity]}: same instrument, pollutant, land use, "
-                    "tier and conditions. Remove one of them, or tell them apart by their conditions.",
+                    _(
+                        "duplicate of row %(row)s: same instrument, pollutant, land use, tier and conditions. "
+                        "Remove one of them, or tell them apart by their conditions."
+                    )
+                    % {"row": seen[identity]},
                 )
             )
             continue
@@ -411,14 +436,16 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
 
     plan.add_open_proposals()
     if plan.rows_total == 0 and not plan.problems:
-        plan.problems.append(Problem(0, "", "", f"{plan.file_name}: the file has a header but no rows."))
+        plan.problems.append(
+            Problem(0, "", "", _("%(file)s: the file has a header but no rows.") % {"file": plan.file_name})
+        )
     _compare_with_database(plan)
     return plan
 
 
 def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bool:
     if not any(header):
-        plan.problems.append(Problem(1, "", "", "the first row must be a header row naming the columns."))
+        plan.problems.append(Problem(1, "", "", _("the first row must be a header row naming the columns.")))
         return False
     # Blank header cells (Excel often keeps a few to the right) are allowed while their column is empty.
     unknown = [
@@ -432,17 +459,28 @@ def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bo
                 1,
                 ", ".join(unknown),
                 "",
-                f"unknown column(s) {', '.join(repr(u) for u in unknown)}. "
-                f"Allowed columns: {', '.join(TEMPLATE_COLUMNS)}.",
+                _("unknown column(s) %(columns)s. Allowed columns: %(allowed)s.")
+                % {"columns": ", ".join(repr(u) for u in unknown), "allowed": ", ".join(TEMPLATE_COLUMNS)},
             )
         )
     repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
-        plan.problems.append(Problem(1, ", ".join(repeated), "", "column(s) given twice: " + ", ".join(repeated)))
+        plan.problems.append(
+            Problem(
+                1, ", ".join(repeated), "", _("column(s) given twice: %(columns)s") % {"columns": ", ".join(repeated)}
+            )
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     missing += [" or ".join(pair) for pair in REQUIRED_ONE_OF if not set(pair) & set(columns)]
     if missing:
-        plan.problems.append(Problem(1, ", ".join(missing), "", "required column(s) missing: " + ", ".join(missing)))
+        plan.problems.append(
+            Problem(
+                1,
+                ", ".join(missing),
+                "",
+                _("required column(s) missing: %(columns)s") % {"columns": ", ".join(missing)},
+            )
+        )
     return not plan.problems
 
 
@@ -461,22 +499,31 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     country_text = record.get("country", "")
     country_id = lookups.countries.get(country_text.upper()) or lookups.countries.get(match_key(country_text))
     if not country_text:
-        problem("country", "country is required (ISO3 code such as DEU, ISO2, or English name; EUU for the EU).")
+        problem(
+            "country",
+            _("%(column)s is required (ISO3 code such as DEU, ISO2, or English name; EUU for the EU).")
+            % {"column": "country"},
+        )
     elif country_id is None:
         problem(
             "country",
-            f"unknown country {country_text!r}: use an ISO 3166 code (e.g. DEU) or its English name.",
+            _("unknown country %(given)s: use an ISO 3166 code (e.g. DEU) or its English name.")
+            % {"given": repr(country_text)},
         )
     title = record.get("instrument", "")
     if not title:
-        problem("instrument", "instrument is required: the title of the law, regulation or guideline.")
+        problem(
+            "instrument",
+            _("%(column)s is required: the title of the law, regulation or guideline.") % {"column": "instrument"},
+        )
     jurisdiction = record.get("jurisdiction", "")
     instrument_year = _year(record, "instrument_year", problem)
     instrument_status = record.get("instrument_status", "").lower().replace(" ", "_")
     if instrument_status and instrument_status not in LegalInstrument.Status.values:
         problem(
             "instrument_status",
-            f"instrument_status must be one of {', '.join(LegalInstrument.Status.values)}.",
+            _("%(column)s must be one of %(choices)s.")
+            % {"column": "instrument_status", "choices": ", ".join(LegalInstrument.Status.values)},
         )
     instrument_url = _url(record, "instrument_url", problem)
 
@@ -485,7 +532,11 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     fields["pollutant_id"] = None
     fields["new_pollutant"] = ""
     if not pollutant_text and not cas:
-        problem("pollutant", "give the pollutant's name in `pollutant` or its CAS number in `cas`.")
+        problem(
+            "pollutant",
+            _("give the pollutant's name in `%(pollutant)s` or its CAS number in `%(cas)s`.")
+            % {"pollutant": "pollutant", "cas": "cas"},
+        )
     else:
         reading = matcher.pollutant(pollutant_text, cas)
         if reading.matched:
@@ -504,7 +555,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         qualifier_text, value_text = attached.group(1), attached.group(2).strip()
     qualifier = QUALIFIERS.get(qualifier_text.lower())
     if qualifier is None:
-        problem("qualifier", f"qualifier {qualifier_text!r} must be one of =, <, <=, >, >=, range_min, range_max.")
+        problem("qualifier", _one_of("qualifier", qualifier_text, "=, <, <=, >, >=, range_min, range_max"))
     fields["qualifier"] = qualifier or "="
     fields["value_text"] = _value_text(value_text, problem)
 
@@ -512,7 +563,9 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     unit_text = record.get("unit", "")
     unit = None
     if not unit_text:
-        problem("unit", "unit is required, as the source writes it (e.g. mg/kg dry matter).")
+        problem(
+            "unit", _("%(column)s is required, as the source writes it (e.g. mg/kg dry matter).") % {"column": "unit"}
+        )
     else:
         reading = matcher.unit(unit_text)
         if reading.matched:
@@ -525,7 +578,11 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     if fields["value_text"] and unit is not None:
         too_large = mg_kg_problem(Decimal(fields["value_text"]), unit)
         if too_large:
-            problem("value", f'value "{fields["value_text"]}" {unit_text} {too_large}')
+            problem(
+                "value",
+                _('%(column)s "%(value)s" %(unit)s %(problem)s')
+                % {"column": "value", "value": fields["value_text"], "unit": unit_text, "problem": too_large},
+            )
 
     # Harmonised land use and tier, from a code or from the source's label.
     for kind, code_column, label_column in (
@@ -540,20 +597,37 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
             # A code is a curator's decision: it wins over the label's reading.
             class_id = matcher.class_by_word[kind].get(match_key(code))
             if class_id is None:
-                problem(code_column, f"{code_column} {code!r} is not a harmonised code; use one of {', '.join(codes)}.")
+                problem(
+                    code_column,
+                    _("%(column)s %(code)s is not a harmonised code; use one of %(codes)s.")
+                    % {"column": code_column, "code": repr(code), "codes": ", ".join(codes)},
+                )
         elif label:
             reading = matcher.label(kind, label)
             if reading.matched:
                 class_id = _use(plan, reading, number, label_column, review, read_through)
             elif (class_id := plan.chosen(reading, number, label_column)) is None:
-                words = "land-use" if kind == "land_use" else "tier"
+                if kind == "land_use":
+                    template = _(
+                        'land-use label "%(label)s" cannot be classified (give `%(code_column)s`, one of %(codes)s, '
+                        "or ask a curator to add the label or its words to the vocabulary): %(reason)s."
+                    )
+                else:
+                    template = _(
+                        'tier label "%(label)s" cannot be classified (give `%(code_column)s`, one of %(codes)s, '
+                        "or ask a curator to add the label or its words to the vocabulary): %(reason)s."
+                    )
                 problem(
                     label_column,
-                    f'{words} label "{label}" cannot be classified (give `{code_column}`, one of {", ".join(codes)}, '
-                    f"or ask a curator to add the label or its words to the vocabulary): {reading.reason}.",
+                    template
+                    % {"label": label, "code_column": code_column, "codes": ", ".join(codes), "reason": reading.reason},
                 )
         else:
-            problem(code_column, f"give `{code_column}` (one of {', '.join(codes)}) or the source's `{label_column}`.")
+            problem(
+                code_column,
+                _("give `%(code_column)s` (one of %(codes)s) or the source's `%(label_column)s`.")
+                % {"code_column": code_column, "codes": ", ".join(codes), "label_column": label_column},
+            )
         fields[f"{kind}_id"] = class_id
 
     # Conditions: structured columns win; where they are all blank, recognise them in the text.
@@ -564,16 +638,13 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     texture = record.get("texture", "")
     fields["texture"] = TEXTURES.get(texture.lower(), "") if texture else ""
     if texture and not fields["texture"]:
-        problem("texture", f"texture {texture!r} must be one of {', '.join(sorted(set(TEXTURES.values())))}.")
+        problem("texture", _one_of("texture", texture, ", ".join(sorted(set(TEXTURES.values())))))
     extraction = record.get("extraction", "")
     fields["extraction_id"] = None
     if extraction:
         fields["extraction_id"] = lookups.extractions.get(extraction) or lookups.extractions.get(match_key(extraction))
         if fields["extraction_id"] is None:
-            problem(
-                "extraction",
-                f"extraction {extraction!r} must be one of {', '.join(lookups.extraction_codes)}.",
-            )
+            problem("extraction", _one_of("extraction", extraction, ", ".join(lookups.extraction_codes)))
     fields["crop"] = record.get("crop", "")
     fields["depth"] = record.get("depth", "")
     structured = [column for column in [*DECIMAL_COLUMNS, "texture", "extraction", "crop"] if record.get(column)]
@@ -584,7 +655,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
             if name == "extraction":
                 fields["extraction_id"] = lookups.extractions.get(item)
             elif isinstance(item, Decimal) and (refused := condition_number_problem(name, item)):
-                problem("condition", f"condition: {refused}")
+                problem("condition", _("%(column)s: %(problem)s") % {"column": "condition", "problem": refused})
             else:
                 fields[name] = item
         recognised = found.explanations
@@ -594,16 +665,20 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     for name in ("ph", "clay", "toc", "cec"):
         low, high = fields[f"{name}_min"], fields[f"{name}_max"]
         if low is not None and high is not None and low > high:
-            problem(f"{name}_min", f"{name}_min {low} is above {name}_max {high}.")
+            problem(
+                f"{name}_min",
+                _("%(low_column)s %(low)s is above %(high_column)s %(high)s.")
+                % {"low_column": f"{name}_min", "low": low, "high_column": f"{name}_max", "high": high},
+            )
 
     basis = record.get("basis", "").lower().replace(" ", "_")
     if basis and basis not in ThresholdValue.Basis.values:
-        problem("basis", f"basis {basis!r} must be one of {', '.join(ThresholdValue.Basis.values)}.")
+        problem("basis", _one_of("basis", basis, ", ".join(ThresholdValue.Basis.values)))
     fields["basis"] = basis
     fields["value_year"] = _year(record, "value_year", problem)
     status = record.get("status", "").lower()
     if status and status not in ThresholdValue.Status.values:
-        problem("status", f"status {status!r} must be one of {', '.join(ThresholdValue.Status.values)}.")
+        problem("status", _one_of("status", status, ", ".join(ThresholdValue.Status.values)))
     fields["status"] = status
     fields["source_url"] = _url(record, "source_url", problem)
     fields["source_page"] = record.get("source_page", "")
@@ -634,8 +709,13 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
                     number,
                     f"instrument_{attribute}",
                     str(given),
-                    f"instrument_{attribute} {given} differs from {already} given in row "
-                    f"{instrument.first_row} for the same instrument.",
+                    _("%(column)s %(given)s differs from %(already)s given in row %(row)s for the same instrument.")
+                    % {
+                        "column": f"instrument_{attribute}",
+                        "given": given,
+                        "already": already,
+                        "row": instrument.first_row,
+                    },
                 )
             )
             return None
@@ -651,28 +731,52 @@ def _use(plan: ImportPlan, reading: Reading, number: int, column: str, review: l
     return plan.use(reading, number, column, review)
 
 
-@lru_cache(maxsize=4096)
 def _recognise(text: str):
+    # The explanations are sentences in the active language: cached per language.
+    return _recognise_in(text, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _recognise_in(text: str, language: str | None):
     return recognise_conditions(text)
+
+
+def _one_of(column: str, given: str, choices: str) -> str:
+    return _("%(column)s %(given)s must be one of %(choices)s.") % {
+        "column": column,
+        "given": repr(given),
+        "choices": choices,
+    }
 
 
 def _value_text(text: str, problem) -> str:
     if not text:
-        problem("value", "value is required.")
+        problem("value", _("%(column)s is required.") % {"column": "value"})
         return ""
     if text.startswith("-"):
-        problem("value", f'value "{text}" is negative; threshold values are concentrations, zero or more.')
+        problem(
+            "value",
+            _('%(column)s "%(text)s" is negative; threshold values are concentrations, zero or more.')
+            % {"column": "value", "text": text},
+        )
         return ""
     if re.fullmatch(r"[\d.,’' ]+", text) and re.search(r"[,’' ]", text):
         # "1,000" may be one thousand or one: only the person who wrote it knows.
         problem(
             "value",
-            f'value "{text}" contains a comma, space or apostrophe: write a point as the decimal '
-            "separator and no thousands separators (e.g. 0.5 or 1000).",
+            _(
+                '%(column)s "%(text)s" contains a comma, space or apostrophe: write a point as the decimal '
+                "separator and no thousands separators (e.g. 0.5 or 1000)."
+            )
+            % {"column": "value", "text": text},
         )
         return ""
     if not PLAIN_DECIMAL.match(text):
-        problem("value", f'value "{text}" is not a number (write digits with a point, e.g. 0.30).')
+        problem(
+            "value",
+            _('%(column)s "%(text)s" is not a number (write digits with a point, e.g. 0.30).')
+            % {"column": "value", "text": text},
+        )
         return ""
     return text
 
@@ -684,10 +788,10 @@ def _decimal(record: dict, column: str, problem) -> Decimal | None:
     try:
         number = Decimal(text.replace(",", ".") if re.fullmatch(r"\d+,\d+", text) else text)
     except InvalidOperation:
-        problem(column, f"{column} {text!r} is not a number.")
+        problem(column, _("%(column)s %(text)s is not a number.") % {"column": column, "text": repr(text)})
         return None
     if not number.is_finite():
-        problem(column, f"{column} {text!r} is not a number.")
+        problem(column, _("%(column)s %(text)s is not a number.") % {"column": column, "text": repr(text)})
         return None
     refused = condition_number_problem(column, number, text)
     if refused:
@@ -701,7 +805,10 @@ def _year(record: dict, column: str, problem) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{4}", text) or not 1800 <= int(text) <= 2100:
-        problem(column, f"{column} {text!r} is not a year (four digits, 1800-2100).")
+        problem(
+            column,
+            _("%(column)s %(given)s is not a year (four digits, 1800-2100).") % {"column": column, "given": repr(text)},
+        )
         return None
     return int(text)
 
@@ -709,7 +816,11 @@ def _year(record: dict, column: str, problem) -> int | None:
 def _url(record: dict, column: str, problem) -> str:
     text = record.get(column, "")
     if text and not _is_web_address(text):
-        problem(column, f"{column} {text[:80]!r} is not a web address (http:// or https://).")
+        problem(
+            column,
+            _("%(column)s %(given)s is not a web address (http:// or https://).")
+            % {"column": column, "given": repr(text[:80])},
+        )
         return ""
     return text
 
@@ -730,28 +841,45 @@ def _check_lengths(fields: dict, record: dict, problem) -> None:
     for column, limit in MAX_LENGTHS.items():
         text = fields.get(SOURCES[column], record.get(column, ""))
         if len(text or "") > limit:
-            problem(column, f"{column} is longer than {limit} characters.")
+            problem(
+                column,
+                ngettext(
+                    "%(column)s is longer than %(limit)s character.",
+                    "%(column)s is longer than %(limit)s characters.",
+                    limit,
+                )
+                % {"column": column, "limit": limit},
+            )
 
 
 def _unit_problem(reading: Reading) -> str:
-    if reading.reason.startswith("cannot read") or reading.reason.startswith("no unit"):
-        return (
-            f'unit "{reading.text}" is not known ({reading.reason}). Known spellings include mg/kg, mg kg-1 dry '
-            "matter, µg/kg, ppm, %, Bq/kg, ng TEQ/kg; a curator can add an alias."
-        )
-    return (
-        f'unit "{reading.text}" is not a mass fraction: {reading.reason}. Soil thresholds are given per mass of soil '
+    if reading.unit_not_read:
+        return _(
+            'unit "%(text)s" is not known (%(reason)s). Known spellings include mg/kg, mg kg-1 dry '
+            "matter, µg/kg, ppm, %%, Bq/kg, ng TEQ/kg; a curator can add an alias."
+        ) % {"text": reading.text, "reason": reading.reason}
+    return _(
+        'unit "%(text)s" is not a mass fraction: %(reason)s. Soil thresholds are given per mass of soil '
         "(e.g. mg/kg); a curator can add an alias for a unit of another kind."
-    )
+    ) % {"text": reading.text, "reason": reading.reason}
 
 
 def _pollutant_problem(reading: Reading) -> str:
     if reading.cas_problem:
-        return f"{reading.reason}."
-    text = reading.text or f"CAS {reading.cas}"
-    hint = f' (did you mean "{reading.suggestion}"?)' if reading.suggestion else ""
-    fix = "give its CAS number, or a curator can add it or a synonym"
-    return f'unknown pollutant "{text}"{hint}: {reading.reason}; {fix}.'
+        return _("%(reason)s.") % {"reason": reading.reason}
+    words = {"text": reading.text or f"CAS {reading.cas}", "reason": reading.reason, "suggestion": reading.suggestion}
+    if reading.suggestion:
+        return (
+            _(
+                'unknown pollutant "%(text)s" (did you mean "%(suggestion)s"?): %(reason)s; '
+                "give its CAS number, or a curator can add it or a synonym."
+            )
+            % words
+        )
+    return (
+        _('unknown pollutant "%(text)s": %(reason)s; give its CAS number, or a curator can add it or a synonym.')
+        % words
+    )
 
 
 def _compare_with_database(plan: ImportPlan) -> None:

@@ -26,15 +26,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
 from reference.cas import cas_check_digit
 from reference.models import LabelTerm, LandUseClass, Pollutant, PollutantSynonym, Tier, Unit, UnitAlias
 from reference.text import match_key, unit_key
-from reference.units import read_unit, unit_basis
+from reference.units import UnitNotRead, read_unit, unit_basis
 from thresholds.models import LabelClassification
 
 TABLE, RULE, PROPOSAL, NONE = "table", "rule", "proposal", "none"
 KINDS = ("pollutant", "unit", "land_use", "tier")
-KIND_WORDS = {"pollutant": "pollutant", "unit": "unit", "land_use": "land-use label", "tier": "tier label"}
 
 # Confidence of a proposal from a label's words: terms of one class; terms that only roughly fit it.
 # Terms of two classes are not a proposal: the label names both, a curator must choose.
@@ -110,6 +112,7 @@ class Reading:
     new_name: str = ""  # its name: the text without a CAS number or qualifier written into it
     suggestion: str = ""  # none: the closest known name
     cas_problem: bool = False  # none: it is the CAS number that is wrong
+    unit_not_read: bool = False  # none: no unit could be read in the text (not a unit of another kind)
 
     @cached_property
     def key(self) -> str:
@@ -127,7 +130,14 @@ class Reading:
 
     def describe(self) -> str:
         """e.g. 'tier label "Interventiewaarde" read as Intervention or action (the word ...)'."""
-        return f"{KIND_WORDS[self.kind]} “{self.text}” read as {self.target} ({self.reason})"
+        words = {"text": self.text, "target": self.target, "reason": self.reason}
+        if self.kind == "pollutant":
+            return _("pollutant “%(text)s” read as %(target)s (%(reason)s)") % words
+        if self.kind == "unit":
+            return _("unit “%(text)s” read as %(target)s (%(reason)s)") % words
+        if self.kind == "land_use":
+            return _("land-use label “%(text)s” read as %(target)s (%(reason)s)") % words
+        return _("tier label “%(text)s” read as %(target)s (%(reason)s)") % words
 
 
 @dataclass
@@ -142,7 +152,8 @@ class _Term:
 
 @dataclass
 class Matcher:
-    """Everything texts are matched against, read once (a few queries); readings cached per text."""
+    """Everything texts are matched against, read once (a few queries); readings cached per text
+    and language (a reading's reason is a sentence in the language active when it was read)."""
 
     _cache: dict = field(default_factory=dict)
     _suggestions_left: int = SUGGESTIONS_PER_FILE
@@ -219,18 +230,23 @@ class Matcher:
     # ---- the four kinds -----------------------------------------------------------------------
 
     def read(self, kind: str, text: str, cas: str = "") -> Reading:
-        cached = self._cache.get((kind, text, cas))
+        cache_key = (kind, text, cas, get_language())
+        cached = self._cache.get(cache_key)
         if cached is None:
             if len(text) > LONGEST_TEXT[kind]:
                 # Longer than any field holds: not read at all, so a huge cell costs nothing here.
-                cached = Reading(kind, text, NONE, reason=f"longer than {LONGEST_TEXT[kind]} characters", cas=cas)
+                longest = LONGEST_TEXT[kind]
+                reason = ngettext("longer than %(limit)s character", "longer than %(limit)s characters", longest) % {
+                    "limit": longest
+                }
+                cached = Reading(kind, text, NONE, reason=reason, cas=cas)
             elif kind == "pollutant":
                 cached = self._pollutant(text, cas)
             elif kind == "unit":
                 cached = self._unit(text)
             else:
                 cached = self._label(kind, text)
-            self._cache[(kind, text, cas)] = cached
+            self._cache[cache_key] = cached
         return cached
 
     def pollutant(self, text: str, cas: str = "") -> Reading:
@@ -266,18 +282,23 @@ class Matcher:
                     "pollutant",
                     text,
                     NONE,
-                    reason=f"cas {cas} is {self.pollutant_names[by_cas]}, but pollutant {text!r} is "
-                    f"{self.pollutant_names[found]}: correct one of them",
+                    reason=_("cas %(cas)s is %(by_cas)s, but pollutant %(text)s is %(by_name)s: correct one of them")
+                    % {
+                        "cas": cas,
+                        "by_cas": self.pollutant_names[by_cas],
+                        "text": repr(text),
+                        "by_name": self.pollutant_names[found],
+                    },
                     cas=cas,
                     cas_problem=True,
                 )
-            reason = "a known name" if how == TABLE else "a CAS number given as the name"
+            reason = _("a known name") if how == TABLE else _("a CAS number given as the name")
             return self._pollutant_reading(text, cas, found, how, reason, 1.0)
         if by_cas is not None and not text:
             return self._pollutant_reading(text, cas, by_cas, TABLE, f"CAS {cas}", 1.0)
         if by_cas is not None:
             # The CAS number is certain; the name is new (another language, or a typing error): proposed.
-            reason = f"its CAS number {cas}; the name “{text}” is new to the portal"
+            reason = _("its CAS number %(cas)s; the name “%(text)s” is new to the portal") % {"cas": cas, "text": text}
             return self._pollutant_reading(text, cas, by_cas, PROPOSAL, reason, PLAIN_QUALIFIER)
         if text:
             for reading in (self._by_abbreviation(text, cas), self._by_sum(text, cas), self._by_qualifier(text, cas)):
@@ -289,9 +310,9 @@ class Matcher:
                 text,
                 PROPOSAL,
                 None,
-                f"a new pollutant “{_bare_name(text)}”, CAS {cas}",
+                _("a new pollutant “%(name)s”, CAS %(cas)s") % {"name": _bare_name(text), "cas": cas},
                 "new",
-                f"no pollutant has CAS {cas} or this name; the CAS check digit is right",
+                _("no pollutant has CAS %(cas)s or this name; the CAS check digit is right") % {"cas": cas},
                 NEW_POLLUTANT,
                 cas=cas,
                 new_pollutant=True,
@@ -307,7 +328,9 @@ class Matcher:
             "pollutant",
             text,
             NONE,
-            reason="no pollutant has this name" + (f" or CAS {cas}" if cas else ""),
+            reason=_("no pollutant has this name or CAS %(cas)s") % {"cas": cas}
+            if cas
+            else _("no pollutant has this name"),
             cas=cas,
             suggestion=suggestion[0] if suggestion else "",
         )
@@ -322,15 +345,14 @@ class Matcher:
         name, inner = match.group("name").strip(), match.group("inner").strip()
         outer_id, inner_id = self._known_name(name), self._known_name(inner)
         if outer_id is not None and outer_id == inner_id:
-            return self._pollutant_reading(text, cas, outer_id, RULE, f"“{name}” and “{inner}” both name it", 1.0)
+            reason = _("“%(name)s” and “%(other)s” both name it") % {"name": name, "other": inner}
+            return self._pollutant_reading(text, cas, outer_id, RULE, reason, 1.0)
         if outer_id is None and inner_id is not None and _is_abbreviation(name, self.pollutant_names[inner_id]):
-            return self._pollutant_reading(
-                text, cas, inner_id, PROPOSAL, f"“{name}” taken as the abbreviation of “{inner}”", PLAIN_QUALIFIER
-            )
+            reason = _("“%(short)s” taken as the abbreviation of “%(name)s”") % {"short": name, "name": inner}
+            return self._pollutant_reading(text, cas, inner_id, PROPOSAL, reason, PLAIN_QUALIFIER)
         if outer_id is not None and inner_id is None and not _ROMAN.match(inner) and _is_abbreviation(inner, name):
-            return self._pollutant_reading(
-                text, cas, outer_id, PROPOSAL, f"“{inner}” taken as the abbreviation of “{name}”", PLAIN_QUALIFIER
-            )
+            reason = _("“%(short)s” taken as the abbreviation of “%(name)s”") % {"short": inner, "name": name}
+            return self._pollutant_reading(text, cas, outer_id, PROPOSAL, reason, PLAIN_QUALIFIER)
         return None
 
     def _by_sum(self, text: str, cas: str) -> Reading | None:
@@ -352,7 +374,9 @@ class Matcher:
         if sum_id is None:
             return None
         names = ", ".join(self.pollutant_names[pk] for pk in member_ids)
-        return self._pollutant_reading(text, cas, sum_id, RULE, f"the sum of exactly {names}", 1.0)
+        return self._pollutant_reading(
+            text, cas, sum_id, RULE, _("the sum of exactly %(names)s") % {"names": names}, 1.0
+        )
 
     def _by_qualifier(self, text: str, cas: str) -> Reading | None:
         """ "Arsenic and its compounds", "Lead (total)", "inorganic mercury": a metal's name with a word
@@ -371,39 +395,47 @@ class Matcher:
 
     def _qualified(self, text, cas, found, qualifier, confidence) -> Reading:
         qualifier = qualifier.strip("() ")
-        reason = f"“{qualifier}” dropped"
         if confidence < PLAIN_QUALIFIER:
-            reason += f"; check that the value is of {self.pollutant_names[found]} as the portal holds it"
+            reason = _("“%(qualifier)s” dropped; check that the value is of %(name)s as the portal holds it") % {
+                "qualifier": qualifier,
+                "name": self.pollutant_names[found],
+            }
+        else:
+            reason = _("“%(qualifier)s” dropped") % {"qualifier": qualifier}
         return self._pollutant_reading(text, cas, found, PROPOSAL, reason, confidence)
 
     # ---- units ----------------------------------------------------------------------------------
 
     def _unit(self, text: str) -> Reading:
         if not text:
-            return Reading("unit", text, NONE, reason="no unit given")
+            return Reading("unit", text, NONE, reason=_("no unit given"), unit_not_read=True)
         basis = unit_basis(text)
         unit_id = self.unit_by_alias.get(unit_key(text))
         if unit_id is not None:
             unit = self.units[unit_id]
             return Reading(
-                "unit", text, TABLE, unit.id, unit.code, unit.code, "a known spelling", 1.0,
+                "unit", text, TABLE, unit.id, unit.code, unit.code, _("a known spelling"), 1.0,
                 basis=basis, factor=unit.factor_to_mg_kg,
             )  # fmt: skip
         try:
             reading = read_unit(text)
         except ValueError as exc:
-            return Reading("unit", text, NONE, reason=str(exc))
+            return Reading("unit", text, NONE, reason=str(exc), unit_not_read=isinstance(exc, UnitNotRead))
         unit = self._unit_with_factor(reading.expression, reading.factor_to_mg_kg)
         if unit is None:
             return Reading(
                 "unit",
                 text,
                 NONE,
-                reason=f"a mass fraction ({reading.explanation}) that no unit of the portal has "
-                f"(1 = {reading.factor_to_mg_kg.normalize():f} mg/kg); a curator can add the unit",
+                reason=_(
+                    "a mass fraction (%(explanation)s) that no unit of the portal has (1 = %(factor)s mg/kg); "
+                    "a curator can add the unit"
+                )
+                % {"explanation": reading.explanation, "factor": f"{reading.factor_to_mg_kg.normalize():f}"},
             )
         return Reading(
-            "unit", text, RULE, unit.id, unit.code, unit.code, f"read by the units library: {reading.explanation}",
+            "unit", text, RULE, unit.id, unit.code, unit.code,
+            _("read by the units library: %(explanation)s") % {"explanation": reading.explanation},
             1.0, basis=reading.basis, factor=unit.factor_to_mg_kg,
         )  # fmt: skip
 
@@ -430,43 +462,54 @@ class Matcher:
     def _label(self, kind: str, text: str) -> Reading:
         key = match_key(text)
         if not key:
-            return Reading(kind, text, NONE, reason="no words to read")
+            return Reading(kind, text, NONE, reason=_("no words to read"))
         classification = self.labels.get((kind, key))
         if classification is not None:
             class_id = classification.land_use_id or classification.tier_id
-            reason = "the curated label table" + (
-                f" (approximately: {classification.note})" if classification.approximate and classification.note else ""
-            )
+            if classification.approximate and classification.note:
+                reason = _("the curated label table (approximately: %(note)s)") % {"note": classification.note}
+            else:
+                reason = _("the curated label table")
             return self._class_reading(kind, text, class_id, TABLE, reason, 1.0, classification.approximate)
         if (class_id := self.class_by_word[kind].get(key)) is not None:
-            return self._class_reading(kind, text, class_id, TABLE, "a harmonised code or name", 1.0)
+            return self._class_reading(kind, text, class_id, TABLE, _("a harmonised code or name"), 1.0)
         term = self.terms[kind].get(key)
         if term is not None:
-            reason = f"the {term.language} term “{term.term}”" + (
-                f" (approximately: {term.note})" if term.approximate else ""
-            )
+            words = {"language": term.language, "term": term.term, "note": term.note}
+            if term.approximate:
+                reason = _("the %(language)s term “%(term)s” (approximately: %(note)s)") % words
+            else:
+                reason = _("the %(language)s term “%(term)s”") % words
             return self._class_reading(kind, text, term.class_id, TABLE, reason, 1.0, term.approximate)
         hits = self._terms_in(kind, key)
         if not hits:
-            return Reading(kind, text, NONE, reason="none of its words is in the vocabulary")
+            return Reading(kind, text, NONE, reason=_("none of its words is in the vocabulary"))
         classes = list(dict.fromkeys(hit.class_id for hit in hits))
         words = ", ".join(f"“{hit.term}” ({hit.language})" for hit in hits[:4])
         if len(classes) > 1:
             names = " and ".join(self.classes[kind][pk].name for pk in classes)
-            return Reading(kind, text, NONE, reason=f"its words {words} name more than one class ({names})")
+            reason = _("its words %(words)s name more than one class (%(names)s)") % {"words": words, "names": names}
+            return Reading(kind, text, NONE, reason=reason)
         approximate = all(hit.approximate for hit in hits)
         if approximate and _coverage(hits, key) < ROUGH_FIT_COVERS:
             return Reading(
                 kind,
                 text,
                 NONE,
-                reason=f"only {words}, which fit{'s' if len(hits) == 1 else ''} its class roughly, and words the "
-                "vocabulary does not know",
+                reason=ngettext(
+                    "only %(words)s, which fits its class roughly, and words the vocabulary does not know",
+                    "only %(words)s, which fit its class roughly, and words the vocabulary does not know",
+                    len(hits),
+                )
+                % {"words": words},
             )
-        reason = f"the word{'s' if len(hits) > 1 else ''} {words}"
+        reason = ngettext("the word %(words)s", "the words %(words)s", len(hits)) % {"words": words}
         if approximate:
             notes = "; ".join(dict.fromkeys(hit.note for hit in hits if hit.approximate and hit.note))
-            reason += f", a rough fit: {notes}" if notes else ", a rough fit"
+            if notes:
+                reason = _("%(reason)s, a rough fit: %(notes)s") % {"reason": reason, "notes": notes}
+            else:
+                reason = _("%(reason)s, a rough fit") % {"reason": reason}
         confidence = ROUGH_FIT if approximate else AGREEING_WORDS
         return self._class_reading(kind, text, classes[0], PROPOSAL, reason, confidence, approximate)
 
@@ -544,6 +587,10 @@ def valid_cas(cas: str) -> bool:
 def _cas_problem(cas: str) -> str:
     match = _CAS_DIGITS.match(cas)
     if not match:
-        return f"“{cas}” is not a CAS number (digits like 7440-43-9)"
+        return _("“%(cas)s” is not a CAS number (digits like 7440-43-9)") % {"cas": cas}
     expected = cas_check_digit(match.group(1) + match.group(2))
-    return f"CAS {cas} has a wrong check digit ({match.group(3)}, expected {expected}): check it against the source"
+    return _("CAS %(cas)s has a wrong check digit (%(given)s, expected %(expected)s): check it against the source") % {
+        "cas": cas,
+        "given": match.group(3),
+        "expected": expected,
+    }
