@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -40,10 +41,14 @@ free_text_validators = [MaxLengthValidator(FREE_TEXT_LIMIT)]
 # path: the import, the API and the survey check with condition_number_problem, the admin and
 # full_clean with ConditionNumberValidator, and the database with its constraints (CEC's built from it).
 CONDITION_RANGES = {
-    "ph": (Decimal(0), Decimal(14), "is outside the pH scale 0-14"),
-    "clay": (Decimal(0), Decimal(100), "is not a percentage between 0 and 100"),
-    "toc": (Decimal(0), Decimal(100), "is not a percentage between 0 and 100"),
-    "cec": (Decimal(0), Decimal(1000), "is outside 0-1000 cmol(+)/kg, the range of soils' cation exchange capacity"),
+    "ph": (Decimal(0), Decimal(14), _("%(column)s %(text)s is outside the pH scale 0-14.")),
+    "clay": (Decimal(0), Decimal(100), _("%(column)s %(text)s is not a percentage between 0 and 100.")),
+    "toc": (Decimal(0), Decimal(100), _("%(column)s %(text)s is not a percentage between 0 and 100.")),
+    "cec": (
+        Decimal(0),
+        Decimal(1000),
+        _("%(column)s %(text)s is outside 0-1000 cmol(+)/kg, the range of soils' cation exchange capacity."),
+    ),
 }
 
 
@@ -54,18 +59,25 @@ def condition_number_problem(column: str, number: Decimal, text: str = "") -> st
     text = text or str(number)
     low, high, outside = CONDITION_RANGES[column.rsplit("_", 1)[0]]
     if not low <= number <= high:
-        return f"{column} {text} {outside}."
+        return str(outside) % {"column": column, "text": text}
     column_field = ThresholdValue._meta.get_field(column)
     places = max(0, -number.normalize().as_tuple().exponent)
     if places > column_field.decimal_places:
         rounded = number.quantize(Decimal(1).scaleb(-column_field.decimal_places), rounding=ROUND_HALF_UP)
-        return (
-            f"{column} {text} has {places} decimal places; this column keeps {column_field.decimal_places}: "
-            f"round it (e.g. {rounded})."
-        )
+        return ngettext(
+            "%(column)s %(text)s has %(places)s decimal place; this column keeps %(kept)s: "
+            "round it (e.g. %(rounded)s).",
+            "%(column)s %(text)s has %(places)s decimal places; this column keeps %(kept)s: "
+            "round it (e.g. %(rounded)s).",
+            places,
+        ) % {"column": column, "text": text, "places": places, "kept": column_field.decimal_places, "rounded": rounded}
     whole = column_field.max_digits - column_field.decimal_places
     if number.adjusted() >= whole:
-        return f"{column} {text} has more than the {whole} digits before the point this column keeps."
+        return ngettext(
+            "%(column)s %(text)s has more than the %(whole)s digit before the point this column keeps.",
+            "%(column)s %(text)s has more than the %(whole)s digits before the point this column keeps.",
+            whole,
+        ) % {"column": column, "text": text, "whole": whole}
     return None
 
 
@@ -90,10 +102,10 @@ def mg_kg_problem(value: Decimal, unit: Unit | None) -> str | None:
     holds); None when it fits or does not convert."""
     converted = unit.to_mg_kg(value) if unit else None
     if converted is not None and converted.adjusted() >= MG_KG_WHOLE_DIGITS:
-        return (
-            f"is {converted.normalize()} mg/kg: more than the {MG_KG_WHOLE_DIGITS} digits before the point "
+        return gettext(
+            "is %(converted)s mg/kg: more than the %(whole)s digits before the point "
             "that mg/kg values are kept with. Check the value and its unit."
-        )
+        ) % {"converted": converted.normalize(), "whole": MG_KG_WHOLE_DIGITS}
     return None
 
 
@@ -408,15 +420,15 @@ class ThresholdValue(models.Model):
         AT_MOST = "<=", "≤"
         MORE = ">", ">"
         AT_LEAST = ">=", "≥"
-        RANGE_MIN = "range_min", "lower bound of a range"
-        RANGE_MAX = "range_max", "upper bound of a range"
+        RANGE_MIN = "range_min", _("lower bound of a range")
+        RANGE_MAX = "range_max", _("upper bound of a range")
 
     class Basis(models.TextChoices):
-        HUMAN_HEALTH = "human_health", "Human health"
-        ECOLOGICAL = "ecological", "Ecological"
-        BACKGROUND = "background", "Background"
-        FOOD_SAFETY = "food_safety", "Food safety or agronomic"
-        GROUNDWATER = "groundwater", "Groundwater protection"
+        HUMAN_HEALTH = "human_health", _("Human health")
+        ECOLOGICAL = "ecological", _("Ecological")
+        BACKGROUND = "background", _("Background")
+        FOOD_SAFETY = "food_safety", _("Food safety or agronomic")
+        GROUNDWATER = "groundwater", _("Groundwater protection")
 
     class Texture(models.TextChoices):
         SAND = "sand", _("Sandy soils")
