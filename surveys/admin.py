@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from surveys.models import (
@@ -35,7 +37,13 @@ class InviteForm(forms.ModelForm):
 
     class Meta:
         model = FocalPoint
-        fields = ["country", "institution"]
+        fields = ["country", "institution", "language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The invitation's language: the curator's own unless they choose the focal point's.
+        self.fields["language"].required = False
+        self.fields["language"].initial = get_language()
 
     def clean(self):
         cleaned = super().clean()
@@ -43,7 +51,9 @@ class InviteForm(forms.ModelForm):
         existing = FocalPoint.objects.filter(user__email__iexact=email or "").select_related("country").first()
         if existing and country and existing.country_id != country.pk:
             self.add_error(
-                "email", f"{email} is already a focal point of {existing.country.name}; a person serves one country."
+                "email",
+                _("%(email)s is already a focal point of %(country)s; a person serves one country.")
+                % {"email": email, "country": existing.country.name},
             )
         return cleaned
 
@@ -63,8 +73,8 @@ class FocalPointAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["email", "first_name", "last_name", "country", "institution"]
-        return ["user", "country", "institution", "invited_by"]
+            return ["email", "first_name", "last_name", "country", "institution", "language"]
+        return ["user", "country", "institution", "language", "invited_by"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["user", "invited_by"] if obj else []
@@ -79,6 +89,7 @@ class FocalPointAdmin(admin.ModelAdmin):
             invited_by=request.user,
             first_name=data["first_name"],
             last_name=data["last_name"],
+            language=data.get("language") or get_language(),
         )
         invited.institution = data.get("institution", "")
         invited.save(update_fields=["institution"])

@@ -26,6 +26,16 @@ class FocalPoint(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="focal_point")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="focal_points")
     institution = models.CharField(max_length=300, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language of the e-mails the focal point receives: chosen at the invitation, then the "
+            "language in which they last saved the survey."
+        ),
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.history import record_history
@@ -248,7 +250,7 @@ def response_submit(*, response: SurveyResponse, user, expected_version: int) ->
         raise ValidationError(problems.messages())
     response.submit()
     _save(response, user=user, expected_version=expected_version, reason="submitted")
-    _notify(response, to_curators=True, subject=f"Survey response submitted: {response}")
+    _notify(response, to_curators=True, notice=SUBMITTED_NOTICE)
 
 
 # ---- review ------------------------------------------------------------------------------------
@@ -285,7 +287,7 @@ def response_request_changes(
         ReviewComment(response=response, section=section, value_id=value_id, text=text, author=user)
         for section, value_id, text in comments
     )
-    _notify(response, to_curators=False, subject=f"Changes requested on your survey response: {response}")
+    _notify(response, to_curators=False, notice=CHANGES_REQUESTED_NOTICE)
 
 
 @dataclass
@@ -360,7 +362,7 @@ def response_accept(*, response: SurveyResponse, user, expected_version: int, va
         )
     _save(response, user=user, expected_version=expected_version, reason="accepted")
     laboratories_from_survey(response=response)  # section E feeds the SOP awareness indicator
-    _notify(response, to_curators=False, subject=f"Your survey response was accepted: {response}")
+    _notify(response, to_curators=False, notice=ACCEPTED_NOTICE)
     return {
         "created": plan.count("create") if plan else 0,
         "updated": plan.count("update") if plan else 0,
@@ -435,33 +437,70 @@ def _link_accepted_instruments(instruments, *, plan, batch, user) -> None:
 # ---- notices -----------------------------------------------------------------------------------
 
 
-def _notify(response: SurveyResponse, *, to_curators: bool, subject: str) -> None:
-    """E-mail the other side of the review once the transaction has committed."""
+# The notices' subjects, rendered in each recipient's language (`%(response)s`: the country and edition).
+SUBMITTED_NOTICE = gettext_noop("Survey response submitted: %(response)s")
+CHANGES_REQUESTED_NOTICE = gettext_noop("Changes requested on your survey response: %(response)s")
+ACCEPTED_NOTICE = gettext_noop("Your survey response was accepted: %(response)s")
+
+
+def _notify(response: SurveyResponse, *, to_curators: bool, notice: str) -> None:
+    """E-mail the other side of the review once the transaction has committed: each focal point in
+    their language (FocalPoint.language), curators in the portal's default language."""
     User = get_user_model()
     if to_curators:
         recipients = User.objects.with_perm(
             REVIEW_PERMISSION, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
         )
+        languages = {}
     else:
         recipients = User.objects.filter(focal_point__country=response.country, is_active=True)
-    addresses = sorted({user.email for user in recipients if user.email})
-    if not addresses:
-        return
-    body = (
-        f"{subject}\n\nStatus: {response.get_status_display()}\nCountry: {response.country.name}\n"
-        f"Edition: {response.edition}\nAt: {timezone.now():%Y-%m-%d %H:%M} UTC\n\n"
-        f"Open it: {settings.PORTAL_BASE_URL}/survey/responses/{response.pk}/\n"
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, None, addresses))
+        languages = dict(FocalPoint.objects.filter(country=response.country).values_list("user_id", "language"))
+    by_language: dict[str, set[str]] = {}
+    for user in recipients:
+        if user.email:
+            by_language.setdefault(languages.get(user.pk, settings.LANGUAGE_CODE), set()).add(user.email)
+    mails = []
+    for language, addresses in sorted(by_language.items()):
+        with translation.override(language):
+            named = _("%(country)s, %(edition)s") % {
+                "country": response.country.local_name,
+                "edition": response.edition,
+            }
+            subject = _(notice) % {"response": named}
+            body = _(
+                "%(subject)s\n\nStatus: %(status)s\nCountry: %(country)s\nEdition: %(edition)s\nAt: %(at)s\n\n"
+                "Open it: %(address)s\n"
+            ) % {
+                "subject": subject,
+                "status": response.get_status_display(),
+                "country": response.country.local_name,
+                "edition": response.edition,
+                "at": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+                "address": f"{settings.PORTAL_BASE_URL}/survey/responses/{response.pk}/",
+            }
+        mails.append((subject, body, sorted(addresses)))
+    if mails:
+        transaction.on_commit(lambda: [send_mail(subject, body, None, to) for subject, body, to in mails])
+
+
+def focal_point_language_set(*, user, language: str) -> None:
+    """Remember the language a focal point works in (the page's language when they save the survey),
+    for the e-mails they receive. Nothing for anyone else, or an unknown language."""
+    if language in dict(settings.LANGUAGES):
+        FocalPoint.objects.filter(user=user).exclude(language=language).update(language=language)
 
 
 # ---- focal points ------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def focal_point_invite(*, email: str, country, invited_by, first_name: str = "", last_name: str = "") -> FocalPoint:
+def focal_point_invite(
+    *, email: str, country, invited_by, first_name: str = "", last_name: str = "", language: str = ""
+) -> FocalPoint:
     """Make `email` a focal point of `country` and e-mail a one-time link to choose a password (the
-    link stops working once used, or after PASSWORD_RESET_TIMEOUT). An existing account is reused."""
+    link stops working once used, or after PASSWORD_RESET_TIMEOUT), in the focal point's `language`
+    (kept for later e-mails; an existing focal point keeps theirs unless one is given). An existing
+    account is reused."""
     User = get_user_model()
     email = User.objects.normalize_email(email.strip())
     user = User.objects.filter(email__iexact=email).first()
@@ -475,7 +514,12 @@ def focal_point_invite(*, email: str, country, invited_by, first_name: str = "",
             _("%(email)s is already a focal point of %(country)s; a person serves one country.")
             % {"email": email, "country": existing.country.name}
         )
-    focal_point = existing or FocalPoint.objects.create(user=user, country=country, invited_by=invited_by)
+    focal_point = existing or FocalPoint.objects.create(
+        user=user, country=country, invited_by=invited_by, language=language or settings.LANGUAGE_CODE
+    )
+    if language and focal_point.language != language:
+        focal_point.language = language
+        focal_point.save(update_fields=["language"])
     path = reverse(
         "password_reset_confirm",
         kwargs={
@@ -484,11 +528,20 @@ def focal_point_invite(*, email: str, country, invited_by, first_name: str = "",
         },
     )
     inviter = invited_by.get_full_name() or invited_by.username
-    subject = f"INSOP survey: you are invited as national focal point of {country.name}"
-    body = (
-        f"{inviter} invites you to answer the INSOP survey on soil pollutant threshold values for "
-        f"{country.name}.\n\nChoose your password here (the link works once):\n{settings.PORTAL_BASE_URL}{path}\n\n"
-        f"Then sign in at {settings.PORTAL_BASE_URL}{reverse('login')} as {user.username}.\n"
-    )
+    with translation.override(focal_point.language):
+        subject = _("INSOP survey: you are invited as national focal point of %(country)s") % {
+            "country": country.local_name
+        }
+        body = _(
+            "%(inviter)s invites you to answer the INSOP survey on soil pollutant threshold values for "
+            "%(country)s.\n\nChoose your password here (the link works once):\n%(password_address)s\n\n"
+            "Then sign in at %(sign_in_address)s as %(username)s.\n"
+        ) % {
+            "inviter": inviter,
+            "country": country.local_name,
+            "password_address": f"{settings.PORTAL_BASE_URL}{path}",
+            "sign_in_address": f"{settings.PORTAL_BASE_URL}{reverse('login')}",
+            "username": user.username,
+        }
     transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return focal_point

@@ -18,8 +18,8 @@ from django.forms import modelformset_factory
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.locking import ConcurrentEdit
@@ -46,6 +46,7 @@ from surveys.models import (
 )
 from surveys.selectors import current_edition, responses_visible_to, section_answered, survey_progress
 from surveys.services import (
+    focal_point_language_set,
     response_accept,
     response_comparison,
     response_problems,
@@ -350,6 +351,7 @@ def _save_changes(request, response: SurveyResponse, code: str, **changes) -> tu
         return False, str(exc) + " " + _("What you typed is still in the form below."), True
     except (ValidationError, PermissionDenied) as exc:
         return False, " ".join(getattr(exc, "messages", [str(exc)])), False
+    focal_point_language_set(user=request.user, language=get_language())
     return True, "", False
 
 
@@ -373,6 +375,7 @@ def submit(request, pk: int):
         for message in exc.messages:
             messages.error(request, message)
     else:
+        focal_point_language_set(user=request.user, language=get_language())
         messages.success(request, _("Submitted. The curators have been told; the response is locked until they reply."))
     return redirect("survey-response", pk=pk)
 
