@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.conditional import last_changed
+from reference.localisation import translated_name
 from reference.models import Country, Pollutant
 from sops.models import Engagement, Laboratory
 from surveys.models import Answer, SurveyResponse
@@ -131,7 +133,7 @@ def trend_dates(today: datetime.date, quarters: int = 8) -> list[datetime.date]:
     """Quarter ends over the last two years, and today."""
     dates = []
     year, quarter = today.year, (today.month - 1) // 3
-    for _ in range(quarters):
+    for _quarter in range(quarters):
         if quarter == 0:
             year, quarter = year - 1, 4
         month = quarter * 3
@@ -155,55 +157,68 @@ def kpis(*, today: datetime.date | None = None) -> list[Kpi]:
     return [
         Kpi(
             "sop_awareness",
-            "Laboratories working with the GSP aware of how to use the harmonised SOPs",
+            _("Laboratories working with the GSP aware of how to use the harmonised SOPs"),
             _share(aware, labs),
             80,
             "%",
             aware,
             labs,
-            "Laboratories marked as working with the GSP that have, by the date, any engagement with an SOP at "
-            "'aware' or above (aware, implemented, proficiency test, developed), from surveys, trainings "
-            "or curators, divided by all those laboratories.",
+            _(
+                "Laboratories marked as working with the GSP that have, by the date, any engagement with an SOP "
+                "at 'aware' or above (aware, implemented, proficiency test, developed), from surveys, trainings "
+                "or curators, divided by all those laboratories."
+            ),
             [(day, _share(*sop_awareness(day))) for day in dates],
         ),
         Kpi(
             "regions_developing",
-            "Regions with at least one laboratory involved in developing harmonised SOPs",
+            _("Regions with at least one laboratory involved in developing harmonised SOPs"),
             len(regions),
             len(REGIONS),
             "",
             len(regions),
             len(REGIONS),
-            "UN M49 regions (Africa, Americas, Asia, Europe, Oceania) with a laboratory recorded as involved "
-            "in developing an SOP by the date.",
+            _(
+                "UN M49 regions (Africa, Americas, Asia, Europe, Oceania) with a laboratory recorded as involved "
+                "in developing an SOP by the date."
+            ),
             [(day, len(regions_developing(day))) for day in dates],
-            detail=[f"missing: {', '.join(sorted(set(REGIONS) - set(regions))) or 'none'}"],
+            detail=[
+                _("missing: %(regions)s")
+                % {"regions": ", ".join(translated_name(region) for region in sorted(set(REGIONS) - set(regions)))}
+                if set(REGIONS) - set(regions)
+                else _("missing: none")
+            ],
         ),
         Kpi(
             "countries_in_discussions",
-            "Countries involved in the discussions on threshold values",
+            _("Countries involved in the discussions on threshold values"),
             _share(len(discussing), members),
             50,
             "%",
             len(discussing),
             members,
-            "Countries whose latest submitted survey response says they take part in the international "
-            "discussions on soil-pollutant thresholds, divided by the UN member states.",
+            _(
+                "Countries whose latest submitted survey response says they take part in the international "
+                "discussions on soil-pollutant thresholds, divided by the UN member states."
+            ),
             [(day, _share(len(countries_in_discussions(answers[day])), members)) for day in dates],
-            detail=[country.name for country in discussing],
+            detail=[country.local_name for country in discussing],
         ),
         Kpi(
             "countries_working_towards_adoption",
-            "Countries working towards adopting threshold values in national regulation",
+            _("Countries working towards adopting threshold values in national regulation"),
             len(adopting),
             1,
             "",
             len(adopting),
             None,
-            "Countries whose latest submitted survey response says they are working towards adopting (more) "
-            "threshold values.",
+            _(
+                "Countries whose latest submitted survey response says they are working towards adopting (more) "
+                "threshold values."
+            ),
             [(day, len(countries_working_towards_adoption(answers[day]))) for day in dates],
-            detail=[country.name for country in adopting],
+            detail=[country.local_name for country in adopting],
         ),
     ]
 
