@@ -26,9 +26,9 @@ def _in(language: str, message: str) -> str:
     return translated
 
 
-def test_an_invitation_is_written_in_the_language_the_curator_chose(curator):
+def test_an_invitation_is_written_in_the_language_the_curator_chose(curator, django_capture_on_commit_callbacks):
     brazil = Country.objects.get(iso3="BRA")
-    with django_capture(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         focal_point_invite(email="ana@example.org", country=brazil, invited_by=curator, language="es")
     [invitation] = mail.outbox
     subject = _in("es", "INSOP survey: you are invited as national focal point of %(country)s")
@@ -77,8 +77,3 @@ def test_a_focal_point_saving_in_arabic_gets_the_review_in_arabic(
         assert notice.subject.startswith(_in("ar", CHANGES_REQUESTED_NOTICE).split("%(response)s")[0])
         assert egypt.local_name in notice.subject and egypt.local_name in notice.body
     assert SurveyResponse.objects.get(pk=response.pk).status == "changes_requested"
-
-
-@pytest.fixture
-def django_capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
