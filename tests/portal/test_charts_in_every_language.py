@@ -110,3 +110,15 @@ def test_people_read_the_ticks_and_tooltips_in_their_locale(client):
     english = client.get(PAGES["comparison"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert re.search(r'class="tick"[^>]*>0,1<', french) and re.search(r'class="tick"[^>]*>0\.1<', english)
     assert re.search(r'x="\d+\.\d"', french)  # while the coordinates keep their point
+
+
+def test_right_to_left_runs_the_trend_charts_from_right_to_left(client):
+    def first_and_last_dot(language: str) -> tuple[float, float]:
+        trend = _charts(client, PAGES["indicators"], language)[0]
+        dots = [float(element["cx"]) for element in trend if element["tag"] == "circle"]
+        return dots[0], dots[-1]
+
+    first, last = first_and_last_dot("en")
+    assert first < last
+    first, last = first_and_last_dot("ar")
+    assert first > last
