@@ -33,6 +33,10 @@ class SituationForm(forms.ModelForm):
         ]
         widgets = {"situation": forms.RadioSelect, "land_uses": forms.CheckboxSelectMultiple}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["land_uses"].label_from_instance = lambda land_use: land_use.local_name
+
 
 class ProcessForm(forms.ModelForm):
     """D. Process and gaps."""
@@ -80,7 +84,11 @@ class ListedChoiceField(forms.ModelChoiceField):
             widget=field.widget,
             initial=field.initial,
         )
-        self.choices = [("", self.empty_label), *((pk, str(item)) for pk, item in self.objects.items())]
+        # Harmonised classes by their name in the focal point's language; other objects as they are.
+        self.choices = [
+            ("", self.empty_label),
+            *((pk, getattr(item, "local_name", None) or str(item)) for pk, item in self.objects.items()),
+        ]
 
     def to_python(self, value):
         if value in self.empty_values:

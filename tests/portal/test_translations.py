@@ -121,10 +121,13 @@ def _visible_text(html: str) -> str:
 
 
 @pytest.mark.parametrize("language", COMPLETE)
-def test_the_pages_read_entirely_in_the_visitors_language(client, django_user_model, language):
+def test_the_pages_read_entirely_in_the_visitors_language(client, edition, german_focal_point, language):
     """No interface sentence is left in English: every catalog entry long enough to be a sentence, and
-    translated differently, is absent from the page's text (sources' own words are not entries)."""
+    translated differently, is absent from the page's text (sources' own words are not entries). The
+    survey's pages too, as a focal point reads them."""
     from html import unescape
+
+    from surveys.services import response_start
 
     english = {
         entry.msgid
@@ -138,7 +141,11 @@ def test_the_pages_read_entirely_in_the_visitors_language(client, django_user_mo
         and "<" not in entry.msgid
     }
     code = language.lower().replace("_", "-")
-    for path in PAGES_TO_READ:
+    survey = response_start(edition=edition, country=Country.objects.get(iso3="DEU"), user=german_focal_point)
+    survey_pages = [f"/survey/responses/{survey.pk}/{section}" for section in ("", "a/", "b/", "c/", "d/", "e/")]
+    for path in [*PAGES_TO_READ, *survey_pages]:
+        if path.startswith("/survey/responses/"):
+            client.force_login(german_focal_point)
         response = client.get(path, HTTP_ACCEPT_LANGUAGE=code)
         assert response.status_code == 200, path
         text = unescape(_visible_text(response.content.decode()))
