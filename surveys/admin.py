@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -101,17 +101,20 @@ class FocalPointAdmin(admin.ModelAdmin):
             invited.created_at,
         )
         obj._state.adding = False
-        self.message_user(request, f"Invitation sent to {data['email']}.", messages.SUCCESS)
+        self.message_user(request, _("Invitation sent to %(email)s.") % {"email": data["email"]}, messages.SUCCESS)
 
-    @admin.display(boolean=True, description="has chosen a password")
+    @admin.display(boolean=True, description=gettext_lazy("has chosen a password"))
     def user_has_password(self, obj):
         return obj.user.has_usable_password()
 
-    @admin.action(description="Send the invitation e-mail again")
+    @admin.action(description=gettext_lazy("Send the invitation e-mail again"))
     def send_invitation_again(self, request, queryset):
-        for focal_point in queryset.select_related("user", "country"):
+        focal_points = list(queryset.select_related("user", "country"))
+        for focal_point in focal_points:
             focal_point_invite(email=focal_point.user.email, country=focal_point.country, invited_by=request.user)
-        self.message_user(request, f"{queryset.count()} invitation(s) sent.", messages.SUCCESS)
+        count = len(focal_points)
+        message = ngettext("%(count)s invitation sent.", "%(count)s invitations sent.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 class ResponseInstrumentInline(admin.TabularInline):
@@ -139,9 +142,9 @@ class SurveyResponseAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["country"]
     inlines = [ResponseInstrumentInline, ReviewCommentInline]
 
-    @admin.display(description="review")
+    @admin.display(description=gettext_lazy("review"))
     def review_link(self, obj):
-        return format_html('<a href="{}">open the review screen</a>', reverse("survey-review", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("survey-review", args=[obj.pk]), _("open the review screen"))
 
 
 @admin.register(ResponseValue)

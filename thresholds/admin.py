@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.roles import may_publish
@@ -52,7 +54,7 @@ SESSION_KEY = "threshold_imports"
 
 
 class CountryWithValuesFilter(admin.SimpleListFilter):
-    title = "country"
+    title = gettext_lazy("country")
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
@@ -141,11 +143,11 @@ class PublishPermissionMixin:
     def _revert_refusal(self, request, obj) -> str:
         """Why `request.user` may not revert to `obj` (a historical version's instance); "" if they may."""
         if not self.has_change_permission(request, obj):
-            return "Reverting needs the permission to change this record."
+            return _("Reverting needs the permission to change this record.")
         try:
             check_may_change_publication(instance=obj, user=request.user)
         except PermissionDenied as exc:
-            return f"This version cannot be restored: {exc}"
+            return _("This version cannot be restored: %(reason)s") % {"reason": exc}
         return ""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -181,24 +183,32 @@ class LegalInstrumentAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHi
     list_select_related = ["country"]
     actions = ["withdraw"]
 
-    @admin.action(description="Withdraw selected instruments with all their values", permissions=["publish"])
+    @admin.action(
+        description=gettext_lazy("Withdraw selected instruments with all their values"), permissions=["publish"]
+    )
     def withdraw(self, request, queryset):
         for instrument in queryset:
             instrument_withdraw(instrument=instrument, user=request.user)
+        count = len(queryset)
         self.message_user(
             request,
-            f"{len(queryset)} instrument(s) withdrawn with their values; their history keeps them.",
+            ngettext(
+                "%(count)s instrument(s) withdrawn with their values; their history keeps them.",
+                "%(count)s instruments withdrawn with their values; their history keeps them.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )
 
-    @admin.display(description="title", ordering="title")
+    @admin.display(description=gettext_lazy("title"), ordering="title")
     def title_short(self, obj):
         return obj.short_name or (obj.title[:90] + ("…" if len(obj.title) > 90 else ""))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(value_count=Count("values"))
 
-    @admin.display(description="values", ordering="value_count")
+    @admin.display(description=gettext_lazy("values"), ordering="value_count")
     def value_count(self, obj):
         return obj.value_count
 
@@ -225,9 +235,9 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         "pollutant__group",
         "land_use",
         "tier",
-        ("status", titled_choices("value status")),
+        ("status", titled_choices(gettext_lazy("value status"))),
         "verification",
-        ("instrument__status", titled_choices("instrument status")),
+        ("instrument__status", titled_choices(gettext_lazy("instrument status"))),
         "needs_review",
         "import_batch",
     ]
@@ -254,10 +264,13 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
     ]
     fieldsets = [
         (None, {"fields": ["instrument", "pollutant", "pollutant_label"]}),
-        ("Value", {"fields": ["qualifier", "value_text", "unit_label", "unit", "value_in_mg_kg", "value_year"]}),
-        ("Land use and tier", {"fields": ["land_use", "land_use_label", "tier", "tier_label", "basis"]}),
         (
-            "Conditions",
+            gettext_lazy("Value"),
+            {"fields": ["qualifier", "value_text", "unit_label", "unit", "value_in_mg_kg", "value_year"]},
+        ),
+        (gettext_lazy("Land use and tier"), {"fields": ["land_use", "land_use_label", "tier", "tier_label", "basis"]}),
+        (
+            gettext_lazy("Conditions"),
             {
                 "fields": [
                     "condition_text",
@@ -272,9 +285,9 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
                 ]
             },
         ),
-        ("Source", {"fields": ["source_url", "source_page", "source_quote", "notes", "adopted_from"]}),
+        (gettext_lazy("Source"), {"fields": ["source_url", "source_page", "source_quote", "notes", "adopted_from"]}),
         (
-            "Review",
+            gettext_lazy("Review"),
             {
                 "fields": [
                     "status",
@@ -289,7 +302,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
             },
         ),
         (
-            "Record",
+            gettext_lazy("Record"),
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -306,11 +319,11 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
     ]
     actions = ["publish", "withdraw", "mark_verified", "export_csv", "export_xlsx"]
 
-    @admin.display(description="country", ordering="instrument__country__iso3")
+    @admin.display(description=gettext_lazy("country"), ordering="instrument__country__iso3")
     def country(self, obj):
         return obj.instrument.country.iso3
 
-    @admin.display(description="value as written", ordering="value")
+    @admin.display(description=gettext_lazy("value as written"), ordering="value")
     def value_as_written(self, obj):
         qualifier = "" if obj.qualifier == "=" else f"{obj.get_qualifier_display()} "
         return f"{qualifier}{obj.value_text} {obj.unit_label}"
@@ -319,20 +332,20 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
     def mg_kg(self, obj):
         return _plain_number(obj.value_mg_kg)
 
-    @admin.display(description="value in mg/kg")
+    @admin.display(description=gettext_lazy("value in mg/kg"))
     def value_in_mg_kg(self, obj):
         # The column keeps twelve decimal places: shown as the number it is (0.3, 100), not 0.300000000000.
         return _plain_number(obj.value_mg_kg)
 
-    @admin.display(description="land use (source's words)", ordering="land_use__sort_order")
+    @admin.display(description=gettext_lazy("land use (source's words)"), ordering="land_use__sort_order")
     def land_use_both(self, obj):
         return f"{obj.land_use} ({obj.land_use_label})" if obj.land_use_label else str(obj.land_use)
 
-    @admin.display(description="tier (source's words)", ordering="tier__sort_order")
+    @admin.display(description=gettext_lazy("tier (source's words)"), ordering="tier__sort_order")
     def tier_both(self, obj):
         return f"{obj.tier} ({obj.tier_label})" if obj.tier_label else str(obj.tier)
 
-    @admin.display(description="conditions")
+    @admin.display(description=gettext_lazy("conditions"))
     def conditions(self, obj):
         return obj.condition_text[:60] + ("…" if len(obj.condition_text) > 60 else "")
 
@@ -369,26 +382,31 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
 
     # ---- bulk actions --------------------------------------------------------------------------
 
-    @admin.action(description="Publish selected values", permissions=["publish"])
+    @admin.action(description=gettext_lazy("Publish selected values"), permissions=["publish"])
     def publish(self, request, queryset):
         count = thresholds_set_status(values=queryset, status=ThresholdValue.Status.PUBLISHED, user=request.user)
-        self.message_user(request, f"{count} value(s) published.", messages.SUCCESS)
+        message = ngettext("%(count)s value published.", "%(count)s values published.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Withdraw selected values", permissions=["publish"])
+    @admin.action(description=gettext_lazy("Withdraw selected values"), permissions=["publish"])
     def withdraw(self, request, queryset):
         count = thresholds_set_status(values=queryset, status=ThresholdValue.Status.WITHDRAWN, user=request.user)
-        self.message_user(request, f"{count} value(s) withdrawn.", messages.SUCCESS)
+        message = ngettext("%(count)s value withdrawn.", "%(count)s values withdrawn.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Mark selected values verified against the official text", permissions=["verify"])
+    @admin.action(
+        description=gettext_lazy("Mark selected values verified against the official text"), permissions=["verify"]
+    )
     def mark_verified(self, request, queryset):
         count = thresholds_mark_verified(values=queryset, user=request.user)
-        self.message_user(request, f"{count} value(s) marked verified.", messages.SUCCESS)
+        message = ngettext("%(count)s value marked verified.", "%(count)s values marked verified.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Export selected values as CSV")
+    @admin.action(description=gettext_lazy("Export selected values as CSV"))
     def export_csv(self, request, queryset):
         return _csv_response(queryset)
 
-    @admin.action(description="Export selected values as XLSX")
+    @admin.action(description=gettext_lazy("Export selected values as XLSX"))
     def export_xlsx(self, request, queryset):
         return _xlsx_response(queryset)
 
@@ -436,7 +454,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import threshold values",
+            "title": _("Import threshold values"),
         }
         if request.method == "POST" and "token" in request.POST:
             return self._import_commit(request, context)
@@ -486,7 +504,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         if file_name is None or not (
             default_storage.exists(f"{PENDING_DIR}/{token}") and (again or default_storage.exists(seen))
         ):
-            messages.error(request, "This import preview has expired; upload the file again.")
+            messages.error(request, _("This import preview has expired; upload the file again."))
             return redirect("admin:thresholds_import")
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
             content = handle.read()
@@ -522,22 +540,39 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         request.session.modified = True
         summary = result.plan.summary()
         if result.batch is None:
-            messages.info(
-                request,
-                f"{file_name}: nothing to change; all {summary['unchanged']} values are as in the file.",
+            unchanged = summary["unchanged"]
+            message = ngettext(
+                "%(file_name)s: nothing to change; the %(count)s value is as in the file.",
+                "%(file_name)s: nothing to change; all %(count)s values are as in the file.",
+                unchanged,
             )
+            messages.info(request, message % {"file_name": file_name, "count": unchanged})
             return redirect("admin:thresholds_thresholdvalue_changelist")
         accepted = len(result.batch.accepted_proposals)
-        messages.success(
-            request,
-            f"{file_name} imported as batch #{result.batch.pk}: {summary['create']} created, {summary['update']} "
-            f"updated, {summary['unchanged']} unchanged"
-            + (
-                f"; {accepted} proposal(s) accepted into the curated tables, their values flagged for review."
-                if accepted
-                else "."
-            ),
-        )
+        imported = {
+            "file_name": file_name,
+            "batch": result.batch.pk,
+            "created": summary["create"],
+            "updated": summary["update"],
+            "unchanged": summary["unchanged"],
+            "count": accepted,
+        }
+        if accepted:
+            message = ngettext(
+                "%(file_name)s imported as batch #%(batch)s: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged; %(count)s proposal accepted into the curated tables, its values flagged "
+                "for review.",
+                "%(file_name)s imported as batch #%(batch)s: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged; %(count)s proposals accepted into the curated tables, their values "
+                "flagged for review.",
+                accepted,
+            )
+        else:
+            message = _(
+                "%(file_name)s imported as batch #%(batch)s: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged."
+            )
+        messages.success(request, message % imported)
         return redirect(reverse("admin:thresholds_importbatch_change", args=[result.batch.pk]))
 
     def import_report_view(self, request, token):
@@ -545,7 +580,7 @@ class ThresholdValueAdmin(PublishPermissionMixin, OptimisticSaveMixin, SimpleHis
         self._check_import_permission(request)
         file_name = request.session.get(SESSION_KEY, {}).get(str(token))
         if file_name is None or not default_storage.exists(f"{PENDING_DIR}/{token}"):
-            messages.error(request, "This report has expired; upload the file again.")
+            messages.error(request, _("This report has expired; upload the file again."))
             return redirect("admin:thresholds_import")
         with default_storage.open(f"{PENDING_DIR}/{token}", "rb") as handle:
             content = handle.read()
@@ -596,10 +631,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
         import_batches_recover()
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="values")
+    @admin.display(description=gettext_lazy("values"))
     def values_written(self, obj):
         url = reverse("admin:thresholds_thresholdvalue_changelist") + f"?import_batch__id__exact={obj.pk}"
-        return format_html('<a href="{}">the values this import last wrote</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("the values this import last wrote"))
 
     def has_add_permission(self, request):
         return False
@@ -613,7 +648,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def has_rollback_permission(self, request):
         return request.user.has_perm("thresholds.rollback_importbatch")
 
-    @admin.action(description="Roll back selected imports", permissions=["rollback"])
+    @admin.action(description=gettext_lazy("Roll back selected imports"), permissions=["rollback"])
     def roll_back(self, request, queryset):
         for batch in queryset.order_by("-created_at"):
             try:
@@ -621,10 +656,20 @@ class ImportBatchAdmin(admin.ModelAdmin):
             except RollbackRefused as exc:
                 self.message_user(request, f"{batch}: {exc}", messages.ERROR)
                 continue
+            removed = ngettext("%(count)s value removed", "%(count)s values removed", counts["deleted"])
+            restored = ngettext("%(count)s restored", "%(count)s restored", counts["restored"])
+            instruments = ngettext(
+                "%(count)s instrument removed", "%(count)s instruments removed", counts["instruments_deleted"]
+            )
             self.message_user(
                 request,
-                f"{batch} rolled back: {counts['deleted']} value(s) removed, {counts['restored']} restored, "
-                f"{counts['instruments_deleted']} instrument(s) removed.",
+                _("%(batch)s rolled back: %(removed)s, %(restored)s, %(instruments)s.")
+                % {
+                    "batch": batch,
+                    "removed": removed % {"count": counts["deleted"]},
+                    "restored": restored % {"count": counts["restored"]},
+                    "instruments": instruments % {"count": counts["instruments_deleted"]},
+                },
                 messages.SUCCESS,
             )
 
@@ -657,9 +702,11 @@ def _readings_shown(plan) -> list[dict]:
         unread_label = not reading.matched and reading.kind in ("land_use", "tier")
         choices = list(options[reading.kind]) if reading.is_proposal or unread_label else []
         if unread_label and not use.accepted:
-            choices.insert(0, ("", "— choose —"))
+            choices.insert(0, ("", _("— choose —")))
         if reading.new_pollutant:
-            choices.insert(0, ("new", f"new pollutant: {reading.new_name} (CAS {reading.cas})"))
+            choices.insert(
+                0, ("new", _("new pollutant: %(name)s (CAS %(cas)s)") % {"name": reading.new_name, "cas": reading.cas})
+            )
         shown.append(
             {
                 "key": reading.key,
@@ -674,7 +721,7 @@ def _readings_shown(plan) -> list[dict]:
                 "basis": reading.basis,
                 "factor": reading.factor,
                 "rows": use.count,
-                "first_rows": ", ".join(str(row) for row in use.rows[:5]),
+                "first_rows": ", ".join([*(str(row) for row in use.rows[:5]), *(["…"] if use.count > 5 else [])]),
                 "choices": choices,
                 "changed": use.changed,
             }
@@ -691,7 +738,7 @@ def _preview_rows(plan, limit: int = 300) -> list[dict]:
         fields = row.fields
         unit = matcher.units.get(fields["unit_id"])
         pollutant = matcher.pollutant_names.get(fields["pollutant_id"]) or (
-            f"new: {new_names.get(fields['new_pollutant'], '')}" if fields["new_pollutant"] else ""
+            _("new: %(name)s") % {"name": new_names.get(fields["new_pollutant"], "")} if fields["new_pollutant"] else ""
         )
         rows.append(
             {
@@ -727,7 +774,7 @@ def _new_instruments(plan) -> list[str]:
 def _remove_stale_uploads(max_age=timedelta(days=1)) -> None:
     """Uploads whose preview was never confirmed are removed after a day."""
     try:
-        _, names = default_storage.listdir(PENDING_DIR)
+        _directories, names = default_storage.listdir(PENDING_DIR)
     except FileNotFoundError:
         return
     cutoff = timezone.now() - max_age
