@@ -176,6 +176,16 @@ _UPPER_ON_THE_RIGHT = {"<", "<=", "≤", "≦", "＜", "＜=", "below", "under",
 _UPPER_ON_THE_LEFT = {">", ">=", "≥", "≧", "＞", "＞="}
 
 
+def within_band(
+    number: Decimal, low: Decimal | None, high: Decimal | None, *, low_open: bool = False, high_open: bool = False
+) -> bool:
+    """Whether `number` lies in the band from `low` to `high` (None: no bound on that side), an end
+    left out where `low_open`/`high_open` says so: the same rule as the values API's `ph` filter."""
+    above_low = low is None or number > low or (number == low and not low_open)
+    below_high = high is None or number < high or (number == high and not high_open)
+    return above_low and below_high
+
+
 def ph_band_ends(text: str, ph_min: Decimal | None, ph_max: Decimal | None) -> tuple[bool, bool]:
     """Whether the source's own words leave out the pH band's lower and upper end: "5.5<pH<=6.5"
     -> (True, False), so that a soil of pH 5.5 falls in the band "pH<=5.5" and not in this one;

@@ -66,6 +66,37 @@ def texture_in_words(value: ThresholdValue) -> str | None:
     }.get(value.texture)
 
 
+def soil_band_in_words(value: ThresholdValue, name: str) -> str | None:
+    """A value's clay ("clay"), organic matter ("toc") or CEC ("cec") band in words, or None."""
+    low, high = getattr(value, f"{name}_min"), getattr(value, f"{name}_max")
+    if name == "clay":
+        return _band(
+            low,
+            high,
+            both=_("clay content from %(low)s to %(high)s %%"),
+            at_least=_("clay content at least %(low)s %%"),
+            at_most=_("clay content at most %(high)s %%"),
+            single=_("clay content %(number)s %%"),
+        )
+    if name == "toc":
+        return _band(
+            low,
+            high,
+            both=_("organic matter from %(low)s to %(high)s %%"),
+            at_least=_("organic matter at least %(low)s %%"),
+            at_most=_("organic matter at most %(high)s %%"),
+            single=_("organic matter %(number)s %%"),
+        )
+    return _band(
+        low,
+        high,
+        both=_("cation exchange capacity from %(low)s to %(high)s cmol/kg"),
+        at_least=_("cation exchange capacity at least %(low)s cmol/kg"),
+        at_most=_("cation exchange capacity at most %(high)s cmol/kg"),
+        single=_("cation exchange capacity %(number)s cmol/kg"),
+    )
+
+
 def conditions_in_words(value: ThresholdValue) -> list[str]:
     """e.g. ["applies where soil pH is at most 5.5", "aqua regia extract", "sandy soils"]."""
     if not value.extraction_id:
@@ -77,30 +108,7 @@ def conditions_in_words(value: ThresholdValue) -> list[str]:
     phrases = [
         ph_band_in_words(value),
         texture_in_words(value),
-        _band(
-            value.clay_min,
-            value.clay_max,
-            both=_("clay content from %(low)s to %(high)s %%"),
-            at_least=_("clay content at least %(low)s %%"),
-            at_most=_("clay content at most %(high)s %%"),
-            single=_("clay content %(number)s %%"),
-        ),
-        _band(
-            value.toc_min,
-            value.toc_max,
-            both=_("organic matter from %(low)s to %(high)s %%"),
-            at_least=_("organic matter at least %(low)s %%"),
-            at_most=_("organic matter at most %(high)s %%"),
-            single=_("organic matter %(number)s %%"),
-        ),
-        _band(
-            value.cec_min,
-            value.cec_max,
-            both=_("cation exchange capacity from %(low)s to %(high)s cmol/kg"),
-            at_least=_("cation exchange capacity at least %(low)s cmol/kg"),
-            at_most=_("cation exchange capacity at most %(high)s cmol/kg"),
-            single=_("cation exchange capacity %(number)s cmol/kg"),
-        ),
+        *(soil_band_in_words(value, name) for name in ("clay", "toc", "cec")),
         extraction,
         _("crop: %(crop)s") % {"crop": value.crop} if value.crop else None,
         _("soil depth %(depth)s") % {"depth": value.depth} if value.depth else None,
