@@ -15,7 +15,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from reference.localisation import collation_key
-from thresholds.models import LegalInstrument
 
 LABEL_WIDTH = 190
 PLOT_WIDTH = 560
@@ -90,7 +89,7 @@ def comparison_chart(rows, *, rtl: bool = False) -> dict | None:
                 "country": country,
                 "jurisdiction": row.instrument.jurisdiction,
             }
-        superseded = row.instrument.status in LegalInstrument.NOT_CURRENT
+        superseded = not row.instrument.is_current
         details = [where, getattr(row, "as_written", f"{row.value_text} {row.unit_label}")]
         details += [
             f"{row.tier.local_name} ({row.tier_label})" if row.tier_label else row.tier.local_name,

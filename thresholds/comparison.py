@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from reference.text import match_key
 from thresholds.filters import ANY_LAND_USE
-from thresholds.models import LabelClassification, LegalInstrument, ThresholdValue
+from thresholds.models import LabelClassification, ThresholdValue
 from thresholds.wording import ph_band_in_words, texture_in_words
 
 # How many examples a caution names ("sandy soils, clayey soils, ...").
@@ -216,7 +216,7 @@ def cautions(rows) -> list[str]:
             )
             % {"examples": _examples(land_uses)}
         )
-    count = sum(1 for row in rows if row.instrument.status in LegalInstrument.NOT_CURRENT)
+    count = sum(1 for row in rows if not row.instrument.is_current)
     say(
         count,
         ngettext(

@@ -267,7 +267,7 @@ class ThresholdFilter(FormClassOnce, django_filters.FilterSet):
         return queryset  # narrows texture, in filter_texture
 
     def filter_current(self, queryset, name, value: bool):
-        return queryset.current() if value else queryset.filter(instrument__status__in=LegalInstrument.NOT_CURRENT)
+        return queryset.current() if value else queryset.not_current()
 
     def filter_text(self, queryset, name, value):
         return thresholds_matching_text(queryset, value)

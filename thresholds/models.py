@@ -227,6 +227,10 @@ class ThresholdValueQuerySet(models.QuerySet):
         """Values of instruments still in force or being drafted (LegalInstrumentQuerySet.current)."""
         return self.exclude(instrument__status__in=LegalInstrument.NOT_CURRENT)
 
+    def not_current(self):
+        """Values of superseded or repealed instruments: what current() leaves out."""
+        return self.filter(instrument__status__in=LegalInstrument.NOT_CURRENT)
+
     def of_country(self, country):
         """The values of the country's own instruments."""
         return self.filter(instrument__country=country)
@@ -369,6 +373,11 @@ class LegalInstrument(models.Model):
     def __str__(self) -> str:
         label = self.short_name or self.title
         return f"{self.country.iso3}: {label[:120]}" + (f" ({self.year})" if self.year else "")
+
+    @property
+    def is_current(self) -> bool:
+        """In force or in draft: neither superseded nor repealed (LegalInstrumentQuerySet.current)."""
+        return self.status not in self.NOT_CURRENT
 
     def withdraw(self, *, by, reason: str = "withdrawn with its values") -> None:
         """Take the instrument out of the public database (its values follow: see
