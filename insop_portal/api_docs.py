@@ -20,6 +20,7 @@ TAGS = [
     {"name": "sops", "description": "Harmonised standard operating procedures and their versions."},
     {"name": "laboratories", "description": "Soil laboratories."},
     {"name": "survey-responses", "description": "Responses to the survey of national focal points (signed in)."},
+    {"name": "check", "description": "Check soil samples against the threshold values that apply to their soil."},
     {"name": "stats", "description": "The INSOP action plan's indicators."},
     {"name": "auth", "description": "API tokens for scripts that write."},
 ]
@@ -55,6 +56,7 @@ SUMMARIES = {
     ("get", "/api/v1/survey-responses/{id}/"): "Get one survey response",
     ("get", "/api/v1/stats/kpis/"): "Get the action plan's indicators",
     ("post", "/api/v1/auth/token/"): "Get an API token",
+    ("post", "/api/v1/check/"): "Check soil samples against the world's threshold values",
 }
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

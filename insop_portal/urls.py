@@ -6,6 +6,7 @@ from core.accounts import PasswordResetView
 from core.api_auth import TokenView
 from indicators.api import KpiView
 from insop_portal.api import router
+from thresholds.api import CheckView
 
 admin.site.site_header = "INSOP portal: curators"
 admin.site.site_title = "INSOP curators"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/stats/kpis/", KpiView.as_view(), name="api-kpis"),
+    path("api/v1/check/", CheckView.as_view(), name="api-check"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's set-up script as a file: the CSP allows no inline script.

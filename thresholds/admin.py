@@ -32,7 +32,7 @@ from thresholds.exports import export_rows
 from thresholds.forms import ImportUploadForm, LegalInstrumentForm, ThresholdValueForm
 from thresholds.import_template import template_example_rows, template_readme
 from thresholds.importing import Decisions
-from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue
+from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, SoilCorrection, ThresholdValue
 from thresholds.record import TEMPLATE_COLUMNS
 from thresholds.services import (
     PUBLICATION_FIELDS,
@@ -681,6 +681,29 @@ class LabelClassificationAdmin(admin.ModelAdmin):
     list_select_related = ["land_use", "tier", "added_by", "import_batch"]
     search_fields = ["label", "note"]
     readonly_fields = ["added_by", "added_at", "import_batch"]
+
+
+@admin.register(SoilCorrection)
+class SoilCorrectionAdmin(admin.ModelAdmin):
+    """Formulas that correct an instrument's values for the soil (the check and the value pages apply them)."""
+
+    list_display = ["pollutant", "instrument", "kind", "constant_a", "constant_b", "constant_c", "source_title"]
+    list_filter = ["kind", "instrument__country"]
+    list_select_related = ["pollutant", "instrument"]
+    search_fields = ["pollutant__name", "instrument__title", "source_title"]
+    raw_id_fields = ["instrument"]
+    fieldsets = [
+        (None, {"fields": ["instrument", "pollutant", "kind"]}),
+        (
+            gettext_lazy("Formula"),
+            {"fields": ["constant_a", "constant_b", "constant_c", "standard_clay", "standard_organic_matter"]},
+        ),
+        (
+            gettext_lazy("Bounds of the measured soil"),
+            {"fields": ["lowest_clay", "highest_clay", "lowest_organic_matter", "highest_organic_matter"]},
+        ),
+        (gettext_lazy("Source"), {"fields": ["source_title", "source_url", "source_page", "source_quote"]}),
+    ]
 
 
 def _readings_shown(plan) -> list[dict]:

@@ -1,5 +1,6 @@
 """The threshold API: read for everyone (published values), drafts too for curators; CSV export."""
 
+import json
 import tempfile
 from urllib.parse import urlencode
 
@@ -10,22 +11,28 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, permissions, renderers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, parsers, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.conditional import LastModifiedMixin, last_changed
 from core.ids import ID_PATTERN
 from core.locking import ConcurrentEdit, PreconditionFailed, expected_version, record_etag, versioned_change
 from core.pagination import StableCursorPagination
+from core.parsers import JSONParser
 from core.spreadsheets import csv_stream, write_xlsx
-from core.throttling import EXPORT_THROTTLES
+from core.throttling import EXPORT_THROTTLES, AnonymousPageThrottle
 from reference.api import CountryViewSet
+from thresholds.check_report import CHECK_FILTERS, CheckRefused, check_download, check_run, run_as_json
+from thresholds.checking import Site
 from thresholds.exports import dataset_citation, export_csv_by_copy, export_readme, export_rows_with_mg_kg
 from thresholds.filters import InstrumentFilter, ThresholdFilter
 from thresholds.importing import Decisions
+from thresholds.matching import Matcher
 from thresholds.models import LegalInstrument
+from thresholds.samples import MAX_SAMPLES, SamplesRefused, read_site, records_from_text
 from thresholds.selectors import (
     DATA_CHANGES,
     country_coverage,
@@ -36,6 +43,7 @@ from thresholds.selectors import (
     thresholds_visible_to,
 )
 from thresholds.serializers import (
+    CheckRequestSerializer,
     CountryCoverageSerializer,
     LegalInstrumentSerializer,
     LegalInstrumentWriteSerializer,
@@ -428,3 +436,220 @@ class CountryCoverageViewSet(CachingMixin, CountryViewSet):
         country = self.get_object()
         self._coverage = country_coverage(country_ids=[country.id], user=request.user, current=False)
         return Response(self.get_serializer(country).data)
+
+
+class CSVBodyParser(parsers.BaseParser):
+    """A CSV body of samples (the check's template columns): the rows, for the view to read."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        content = stream.read() if stream is not None else b""
+        try:
+            return {"csv": content.decode("utf-8-sig")}
+        except UnicodeDecodeError:
+            raise exceptions.ParseError("The CSV body is not UTF-8 text: save it as CSV UTF-8.") from None
+
+
+CHECK_EXAMPLE_REQUEST = {
+    "site": {"land_use": "agricultural", "ph": 5.5, "texture": "sand"},
+    "samples": [
+        {"sample_id": "field-3", "pollutant": "cadmium", "value": 1.2, "unit": "mg/kg"},
+        {"sample_id": "field-4", "pollutant": "7439-92-1", "value": "85", "unit": "mg kg-1 dry matter", "ph": "7.2"},
+    ],
+    "country": ["CHN", "DEU"],
+    "include_superseded": False,
+}
+CHECK_EXAMPLE_RESPONSE = {
+    "samples_checked": 1,
+    "include_superseded": False,
+    "filters": {"country": ["CHN"]},
+    "samples": [
+        {
+            "row": 1,
+            "sample_id": "field-3",
+            "pollutant": {"id": 12, "name": "Cadmium", "cas_rn": "7440-43-9"},
+            "value": "1.2",
+            "unit": "mg/kg",
+            "concentration_mg_kg": "1.2",
+            "site": {
+                "land_use": "agricultural",
+                "ph": "5.5",
+                "texture": "sand",
+                "clay": None,
+                "organic_matter": None,
+                "cec": None,
+                "crop": None,
+                "depth": None,
+            },
+            "jurisdictions": 1,
+            "exceeded": 1,
+            "depends": 0,
+            "findings": [
+                {
+                    "country": "CHN",
+                    "country_name": "China",
+                    "jurisdiction": "",
+                    "instrument": {
+                        "id": 7,
+                        "title": "GB 15618-2018",
+                        "short_name": "GB 15618-2018",
+                        "status": "in_force",
+                        "url": "https://…",
+                        "page": "/instruments/7/",
+                    },
+                    "tier": {"code": "screening", "name": "Screening or trigger", "as_written": "risk screening value"},
+                    "land_use": {
+                        "code": "agricultural",
+                        "name": "Agricultural",
+                        "as_written": "other agricultural land",
+                    },
+                    "extraction": None,
+                    "outcome": "applies",
+                    "depends_on": [],
+                    "exceeds": True,
+                    "values": [
+                        {
+                            "id": 341,
+                            "as_written": "0.3 mg/kg",
+                            "qualifier": "=",
+                            "value_mg_kg": "0.3",
+                            "applicable_mg_kg": "0.3",
+                            "why": ["set for agricultural land", "applies where soil pH is at most 5.5"],
+                            "depends_on": [],
+                            "conditions_as_written": "pH<=5.5; other agricultural land",
+                            "depth": "",
+                            "ratio": "4",
+                            "exceeds": True,
+                            "correction": None,
+                            "source": {"url": "https://…", "page": "Table 1", "quote": "…"},
+                            "verified": False,
+                        }
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+
+@extend_schema(
+    tags=["check"],
+    summary="Check soil samples against the world's threshold values",
+    request={"application/json": CheckRequestSerializer, "text/csv": OpenApiTypes.STR},
+    parameters=[
+        OpenApiParameter("country", str, description="With a CSV body: ISO alpha-3 codes, comma-separated."),
+        OpenApiParameter("region", str, description="With a CSV body: a UN M49 region."),
+        OpenApiParameter("tier", str, description="With a CSV body: tier codes, comma-separated."),
+        OpenApiParameter("include_superseded", bool, description="With a CSV body: superseded instruments too."),
+        OpenApiParameter(
+            "format", str, enum=["json", "csv", "xlsx"], description="The answer as JSON (default), CSV or XLSX."
+        ),
+    ],
+    responses={
+        200: OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="For each sample, jurisdiction and tier: the value that applies to the soil, why, "
+            "whether the sample exceeds it and by how much (ratio), and the source; where a value depends on "
+            "a property not given, every value it could be.",
+            examples=[OpenApiExample("A sample of cadmium in China", value=CHECK_EXAMPLE_RESPONSE)],
+        ),
+        400: OpenApiResponse(description="A sample or site property that cannot be read, by row and field."),
+    },
+    examples=[OpenApiExample("Two samples on an acid sandy field", value=CHECK_EXAMPLE_REQUEST, request_only=True)],
+)
+class CheckView(APIView):
+    """POST samples (JSON, or a CSV body in the check's template columns with the site's properties
+    per row and the filters as query parameters); the answer is the check's result (check_report)."""
+
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser, CSVBodyParser]
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer, XLSXRenderer]
+    throttle_classes = [*APIView.throttle_classes, AnonymousPageThrottle]
+
+    def post(self, request):
+        if "csv" in request.data:
+            options = {name: request.query_params.getlist(name) for name in CHECK_FILTERS}
+            include = request.query_params.get("include_superseded", "false")
+            try:
+                records = records_from_text(request.data["csv"])
+                site = read_site_or_refuse(request.query_params, prefix="")
+            except SamplesRefused as refused:
+                raise exceptions.ValidationError({"samples": [str(refused)]}) from None
+        else:
+            records, site, options, include = _json_check_request(request.data)
+        if str(include).lower() not in ("true", "false"):
+            raise exceptions.ValidationError({"include_superseded": ["Give true or false."]})
+        try:
+            run = check_run(records, site=site, filters=options, include_superseded=str(include).lower() == "true")
+        except CheckRefused as refused:
+            raise exceptions.ValidationError(refused.errors) from None
+        if run.problems:
+            errors: dict[str, list[str]] = {}
+            for problem in run.problems:
+                errors.setdefault(f"samples[{problem.row}].{problem.column}", []).append(problem.message)
+            raise exceptions.ValidationError(errors)
+        export = request.accepted_renderer.format
+        if export in EXPORTS:
+            return check_download(run, export)
+        return Response(run_as_json(run))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and renderer is not None and renderer.format in EXPORTS:
+            request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _json_check_request(data):
+    """(records, site, filters, include_superseded) from the JSON body; a 400 naming the field for a
+    body of the wrong shape."""
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": ["The body is a JSON object with a list of samples."]})
+    samples = data.get("samples")
+    if not isinstance(samples, list) or not samples:
+        raise exceptions.ValidationError({"samples": ["Give a list of one or more samples."]})
+    if len(samples) > MAX_SAMPLES:
+        raise exceptions.ValidationError({"samples": [f"More than {MAX_SAMPLES:,} samples: split them."]})
+    records = []
+    for number, sample in enumerate(samples, start=1):
+        if not isinstance(sample, dict):
+            raise exceptions.ValidationError(
+                {f"samples[{number}]": ["A sample is an object with pollutant, value and unit."]}
+            )
+        records.append((number, {str(key): _cell(value) for key, value in sample.items()}))
+    site_data = data.get("site") or {}
+    if not isinstance(site_data, dict):
+        raise exceptions.ValidationError({"site": ["The site is an object (land_use, ph, texture, clay…)."]})
+    site = read_site_or_refuse({str(key): _cell(value) for key, value in site_data.items()}, prefix="site.")
+    filters = {}
+    for name in CHECK_FILTERS:
+        given = data.get(name) or []
+        given = [given] if isinstance(given, str) else given
+        if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+            raise exceptions.ValidationError({name: ["Give a code or a list of codes."]})
+        filters[name] = given
+    include = data.get("include_superseded", False)
+    if not isinstance(include, bool):
+        raise exceptions.ValidationError({"include_superseded": ["Give true or false."]})
+    return records, site, filters, "true" if include else "false"
+
+
+def _cell(value) -> str:
+    """A JSON value as the cell of a table: numbers as written, anything else refused by the reading."""
+    if isinstance(value, (bool, dict, list)):
+        return json.dumps(value)[:50]
+    return "" if value is None else str(value)
+
+
+def read_site_or_refuse(cells, *, prefix: str) -> Site:
+    """The site's properties among `cells`, or a 400 naming each one that cannot be read."""
+    errors: dict[str, list[str]] = {}
+
+    def problem(column: str, message: str) -> None:
+        errors.setdefault(f"{prefix}{column}", []).append(message)
+
+    site = read_site({name: cells.get(name) for name in cells}, problem=problem, matcher=Matcher())
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return site

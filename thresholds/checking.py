@@ -7,19 +7,27 @@ organic matter and CEC bands, and crop. Where a value depends on a property the 
 it neither applies nor fails: it "depends", naming what is missing, and the caller shows the values
 it could be. Nothing is guessed.
 
-The first part of issue 21 (the check's rules); the page and API build on it.
+Where a law corrects its values for the soil by a formula (thresholds.models.SoilCorrection), the
+value the sample is compared with is the corrected one, and the reasons say so; without the clay or
+organic matter the formula needs, the value depends on them.
+
+`check` runs the whole check for many samples in a bounded number of queries: one for the values of
+every pollutant asked, one for their soil corrections, whatever the number of samples; a value's
+applicability to a site is decided once per distinct site.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from thresholds.conditions import within_band
 from thresholds.filters import ANY_LAND_USE
-from thresholds.models import ThresholdValue
+from thresholds.models import SoilCorrection, ThresholdValue
 from thresholds.wording import ph_band_in_words, soil_band_in_words, texture_in_words
 
 
@@ -34,6 +42,7 @@ class Site:
     toc: Decimal | None = None  # organic matter or TOC, %
     cec: Decimal | None = None  # cmol/kg
     crop: str | None = None
+    depth: str | None = None  # shown beside the values' own depths, not compared: sources write depth freely
 
 
 APPLIES, DOES_NOT_APPLY, DEPENDS = "applies", "does_not_apply", "depends"
@@ -69,6 +78,8 @@ def applicability(value: ThresholdValue, site: Site) -> Applicability:
         failed.append(_("set for another land use: %(land_use)s") % {"land_use": value.land_use.local_name})
     elif site.land_use and value.land_use.code == ANY_LAND_USE:
         reasons.append(_("set for any land use"))
+    elif site.land_use:
+        reasons.append(_("set for this land use: %(land_use)s") % {"land_use": value.land_use.local_name})
     band(
         _("soil pH"),
         site.ph,
@@ -108,28 +119,164 @@ def applicability(value: ThresholdValue, site: Site) -> Applicability:
 
 @dataclass
 class Verdict:
-    """A value that applies (or may apply) to a sample, and how the sample compares with it."""
+    """A value that applies (or may apply) to a sample's soil, and how the sample compares with it."""
 
     value: ThresholdValue
     applicability: Applicability
-    # The sample's concentration over the value, both in mg/kg; None when the value does not convert.
-    ratio: Decimal | None
+    # What the sample is compared with, in mg/kg: the value itself, or corrected for the soil.
+    applicable_mg_kg: Decimal | None
+    correction: SoilCorrection | None = None
+    # The sample's concentration over the applicable value; None when there is none to compare with.
+    ratio: Decimal | None = None
 
     @property
     def exceeds(self) -> bool | None:
         return None if self.ratio is None else self.ratio > 1
 
+    @property
+    def outcome(self) -> str:
+        return self.applicability.outcome
 
-def verdicts(concentration_mg_kg: Decimal, values, site: Site) -> list[Verdict]:
+
+def _number(value: Decimal) -> str:
+    return number_format(value.normalize(), use_l10n=True)
+
+
+def corrected_for_soil(value: ThresholdValue, correction: SoilCorrection | None, site: Site):
+    """(mg/kg to compare with, reason, missing): the value corrected by its law's formula for the
+    site's clay and organic matter; with either missing, the standard soil's value and what is missing."""
+    if correction is None or value.value_mg_kg is None:
+        return value.value_mg_kg, None, []
+    missing = [
+        name for name, given in ((_("clay content"), site.clay), (_("organic matter"), site.toc)) if given is None
+    ]
+    if missing:
+        return value.value_mg_kg, None, missing
+    corrected = correction.corrected(value.value_mg_kg, clay=site.clay, organic_matter=site.toc)
+    clay, organic_matter = correction.soil_used(clay=site.clay, organic_matter=site.toc)
+    reason = _(
+        "corrected for this soil (%(clay)s %% clay, %(om)s %% organic matter) from %(standard)s mg/kg for the "
+        "standard soil (%(standard_clay)s %% clay, %(standard_om)s %% organic matter) by the law's formula"
+    ) % {
+        "clay": _number(clay),
+        "om": _number(organic_matter),
+        "standard": _number(value.value_mg_kg),
+        "standard_clay": _number(correction.standard_clay),
+        "standard_om": _number(correction.standard_organic_matter),
+    }
+    return corrected, reason, []
+
+
+def verdicts(concentration_mg_kg: Decimal, values, site: Site, corrections=None) -> list[Verdict]:
     """The values (of one pollutant) that apply or may apply to `site`, each with the ratio of the
-    sample's concentration to it, strictest first; values that do not apply are left out."""
+    sample's concentration to it, strictest first; values that do not apply are left out.
+    `corrections`: {(instrument id, pollutant id): SoilCorrection}."""
+    found = [_with_ratio(verdict, concentration_mg_kg) for verdict in applying_to_site(values, site, corrections or {})]
+    return sorted(found, key=strictest_first)
+
+
+def applying_to_site(values, site: Site, corrections: dict) -> list[Verdict]:
+    """Each value that applies or may apply to `site`, with the value to compare with; no ratio yet."""
     found = []
     for value in values:
         fit = applicability(value, site)
         if fit.outcome == DOES_NOT_APPLY:
             continue
-        ratio = None
-        if value.value_mg_kg:
-            ratio = (concentration_mg_kg / value.value_mg_kg).quantize(Decimal("0.001"))
-        found.append(Verdict(value, fit, ratio))
-    return sorted(found, key=lambda verdict: (verdict.value.value_mg_kg is None, verdict.value.value_mg_kg or 0))
+        correction = corrections.get((value.instrument_id, value.pollutant_id))
+        applicable, reason, missing = corrected_for_soil(value, correction, site)
+        if reason:
+            fit = Applicability(fit.outcome, reasons=[*fit.reasons, reason], missing=fit.missing)
+        elif missing:
+            fit = Applicability(DEPENDS, reasons=fit.reasons, missing=[*fit.missing, *missing])
+        found.append(Verdict(value, fit, applicable, correction if applicable is not None else None))
+    return found
+
+
+def _with_ratio(verdict: Verdict, concentration_mg_kg: Decimal) -> Verdict:
+    ratio = None
+    if verdict.applicable_mg_kg:
+        ratio = (concentration_mg_kg / verdict.applicable_mg_kg).quantize(Decimal("0.001"))
+    return Verdict(verdict.value, verdict.applicability, verdict.applicable_mg_kg, verdict.correction, ratio)
+
+
+def strictest_first(verdict: Verdict) -> tuple:
+    return (verdict.applicable_mg_kg is None, verdict.applicable_mg_kg or 0, verdict.value.pk or 0)
+
+
+@dataclass
+class Finding:
+    """What one jurisdiction's tier says of a sample: the value that applies, or, where the value
+    depends on a property not given, every value it could be (`verdicts`, strictest first)."""
+
+    verdicts: list[Verdict]
+
+    @property
+    def first(self) -> Verdict:
+        return self.verdicts[0]
+
+    @property
+    def outcome(self) -> str:
+        return DEPENDS if any(verdict.outcome == DEPENDS for verdict in self.verdicts) else APPLIES
+
+    @property
+    def missing(self) -> list[str]:
+        return list(dict.fromkeys(name for verdict in self.verdicts for name in verdict.applicability.missing))
+
+    @property
+    def exceeds(self) -> bool | None:
+        """True when the sample exceeds every value it could be, False when none, None when it
+        depends (or a value does not convert to mg/kg)."""
+        answers = {verdict.exceeds for verdict in self.verdicts}
+        return answers.pop() if len(answers) == 1 else None
+
+    @property
+    def strictest_mg_kg(self) -> Decimal | None:
+        return self.first.applicable_mg_kg
+
+
+@dataclass
+class SampleResult:
+    sample: object  # thresholds.samples.Sample
+    findings: list[Finding]
+
+    @property
+    def exceeded(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.exceeds]
+
+
+def _finding_key(verdict: Verdict) -> tuple:
+    value = verdict.value
+    return (value.instrument_id, value.tier_id, value.land_use_id, value.extraction_id)
+
+
+def findings(found: list[Verdict]) -> list[Finding]:
+    """The verdicts grouped by jurisdiction's instrument, tier, land use and extraction: a value that
+    applies is a finding of its own; the values that depend on a missing property are one finding
+    together (the values the tier could be)."""
+    grouped: dict[tuple, list[Verdict]] = defaultdict(list)
+    result = []
+    for verdict in found:
+        if verdict.outcome == DEPENDS:
+            grouped[_finding_key(verdict)].append(verdict)
+        else:
+            result.append(Finding([verdict]))
+    result.extend(Finding(sorted(group, key=strictest_first)) for group in grouped.values())
+    return sorted(result, key=lambda finding: strictest_first(finding.first))
+
+
+def check(samples, values, corrections: dict) -> list[SampleResult]:
+    """Each sample against `values` (every value of the samples' pollutants that the caller chose:
+    in force, of some countries or tiers), strictest first. A value's applicability to a site is
+    decided once per distinct (pollutant, site), however many samples share them."""
+    by_pollutant: dict[int, list[ThresholdValue]] = defaultdict(list)
+    for value in values:
+        by_pollutant[value.pollutant_id].append(value)
+    seen: dict[tuple, list[Verdict]] = {}
+    results = []
+    for sample in samples:
+        key = (sample.pollutant_id, sample.site)
+        if key not in seen:
+            seen[key] = applying_to_site(by_pollutant.get(sample.pollutant_id, []), sample.site, corrections)
+        found = [_with_ratio(verdict, sample.concentration_mg_kg) for verdict in seen[key]]
+        results.append(SampleResult(sample, findings(found)))
+    return results

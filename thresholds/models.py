@@ -802,3 +802,97 @@ class LabelClassification(models.Model):
     def save(self, *args, **kwargs):
         self.key = match_key(self.label)
         super().save(*args, **kwargs)
+
+
+class SoilCorrection(models.Model):
+    """A law's formula that corrects its values for the soil, rather than bands (issue 21).
+
+    The first kind is the Dutch standard-soil correction of metals for clay (lutum) and organic
+    matter (humus): value for this soil = value for the standard soil × (A + B·clay + C·OM) /
+    (A + B·standard clay + C·standard OM), with the measured clay and organic matter held within the
+    bounds the law sets. It corrects every value of `instrument` for `pollutant` (its target and its
+    intervention values alike); the constants and bounds are data, cited to the text that publishes them.
+    """
+
+    class Kind(models.TextChoices):
+        STANDARD_SOIL = (
+            "standard_soil",
+            _("standard soil: (A + B·clay + C·organic matter) over the same at the standard soil"),
+        )
+
+    instrument = models.ForeignKey(LegalInstrument, on_delete=models.CASCADE, related_name="soil_corrections")
+    pollutant = models.ForeignKey(Pollutant, on_delete=models.PROTECT, related_name="soil_corrections")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.STANDARD_SOIL)
+    constant_a = models.DecimalField("A", max_digits=12, decimal_places=6)
+    constant_b = models.DecimalField("B (per % clay)", max_digits=12, decimal_places=6)
+    constant_c = models.DecimalField("C (per % organic matter)", max_digits=12, decimal_places=6)
+    standard_clay = models.DecimalField("standard soil's clay %", max_digits=5, decimal_places=2, default=25)
+    standard_organic_matter = models.DecimalField(
+        "standard soil's organic matter %", max_digits=5, decimal_places=2, default=10
+    )
+    lowest_clay = models.DecimalField(
+        "clay % used at least", max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="A soil with less clay is corrected as if it had this much.",
+    )  # fmt: skip
+    highest_clay = models.DecimalField(
+        "clay % used at most", max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="A soil with more clay is corrected as if it had this much.",
+    )  # fmt: skip
+    lowest_organic_matter = models.DecimalField(
+        "organic matter % used at least", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    highest_organic_matter = models.DecimalField(
+        "organic matter % used at most", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    source_title = models.CharField("source", max_length=500, help_text="The text that publishes the constants.")
+    source_url = models.URLField(max_length=500, blank=True)
+    source_page = models.CharField("table or page", max_length=200, blank=True)
+    source_quote = models.TextField(blank=True, validators=free_text_validators)
+
+    class Meta:
+        ordering = ["instrument", "pollutant__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "pollutant", "kind"], name="soil_correction_unique"),
+            models.CheckConstraint(
+                condition=Q(standard_clay__gte=0, standard_clay__lte=100)
+                & Q(standard_organic_matter__gte=0, standard_organic_matter__lte=100),
+                name="soil_correction_standard_soil_is_a_soil",
+                violation_error_message="The standard soil's clay and organic matter are percentages (0 to 100).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pollutant} in {self.instrument}"
+
+    def clean(self):
+        if self._factor(self.standard_clay, self.standard_organic_matter) <= 0:
+            raise ValidationError(
+                "A + B·clay + C·organic matter must be above zero for the standard soil: check the constants."
+            )
+
+    def _factor(self, clay: Decimal, organic_matter: Decimal) -> Decimal:
+        return self.constant_a + self.constant_b * clay + self.constant_c * organic_matter
+
+    def soil_used(self, *, clay: Decimal, organic_matter: Decimal) -> tuple[Decimal, Decimal]:
+        """The clay and organic matter the formula uses for a soil: the measured ones, held within
+        the law's bounds."""
+
+        def held(number: Decimal, low: Decimal | None, high: Decimal | None) -> Decimal:
+            if low is not None and number < low:
+                return low
+            if high is not None and number > high:
+                return high
+            return number
+
+        return (
+            held(clay, self.lowest_clay, self.highest_clay),
+            held(organic_matter, self.lowest_organic_matter, self.highest_organic_matter),
+        )
+
+    def corrected(self, value_mg_kg: Decimal, *, clay: Decimal, organic_matter: Decimal) -> Decimal:
+        """The standard soil's `value_mg_kg` for a soil of `clay` and `organic_matter` (%), to four
+        significant figures (the law's constants carry no more)."""
+        clay, organic_matter = self.soil_used(clay=clay, organic_matter=organic_matter)
+        standard = self._factor(self.standard_clay, self.standard_organic_matter)
+        result = value_mg_kg * self._factor(clay, organic_matter) / standard
+        return result.quantize(Decimal(1).scaleb(result.adjusted() - 3)).normalize() if result else Decimal(0)

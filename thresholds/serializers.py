@@ -448,3 +448,42 @@ def _datetime(value):
         return None
     text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class CheckSiteSerializer(serializers.Serializer):
+    """Where the samples were taken; every property optional (a value that depends on one not given
+    says so). Numbers may be given as JSON numbers or strings."""
+
+    land_use = serializers.CharField(required=False, allow_blank=True, help_text="A land-use code or label.")
+    ph = serializers.CharField(required=False, allow_blank=True, help_text="Soil pH, 0 to 14.")
+    texture = serializers.CharField(
+        required=False, allow_blank=True, help_text="sand, loam, silt, clay, loam_silt, organic."
+    )
+    clay = serializers.CharField(required=False, allow_blank=True, help_text="Clay (lutum) content, %.")
+    organic_matter = serializers.CharField(required=False, allow_blank=True, help_text="Organic matter or TOC, %.")
+    cec = serializers.CharField(required=False, allow_blank=True, help_text="Cation exchange capacity, cmol/kg.")
+    crop = serializers.CharField(required=False, allow_blank=True, help_text="Crop or field type (e.g. paddy).")
+    depth = serializers.CharField(required=False, allow_blank=True, help_text="Sampling depth, e.g. 0-30 cm.")
+
+
+class CheckSampleSerializer(CheckSiteSerializer):
+    """One sample: the pollutant (name, synonym in any language, or CAS number), its value and unit;
+    a sample may carry its own site properties, which override the request's site."""
+
+    sample_id = serializers.CharField(required=False, allow_blank=True)
+    pollutant = serializers.CharField()
+    value = serializers.CharField(help_text="The concentration, e.g. 1.2.")
+    unit = serializers.CharField(help_text="Any unit the import reads: mg/kg, mg kg-1 dry matter, µg/kg, ppm, %…")
+
+
+class CheckRequestSerializer(serializers.Serializer):
+    samples = CheckSampleSerializer(many=True, help_text="Up to 10,000 samples.")
+    site = CheckSiteSerializer(required=False)
+    country = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="ISO alpha-3 codes; the values API's country filter."
+    )
+    region = serializers.CharField(required=False, allow_blank=True, help_text="A UN M49 region.")
+    tier = serializers.ListField(child=serializers.CharField(), required=False, help_text="Tier codes.")
+    include_superseded = serializers.BooleanField(
+        required=False, default=False, help_text="Check against superseded and repealed instruments' values too."
+    )

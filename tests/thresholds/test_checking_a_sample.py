@@ -46,7 +46,10 @@ def test_a_soil_of_ph_5_5_meets_exactly_one_chinese_band():
     site = Site(land_use="agricultural", ph=D("5.5"))
     applying = [value for value in _chinese_cadmium() if applicability(value, site).outcome == APPLIES]
     assert [value.condition_text.split(";")[0] for value in applying] == ["pH<=5.5"]
-    assert applicability(applying[0], site).reasons == ["applies where soil pH is at most 5.5"]
+    assert applicability(applying[0], site).reasons == [
+        "set for this land use: Agricultural",
+        "applies where soil pH is at most 5.5",
+    ]
 
 
 def test_a_value_that_depends_on_a_property_not_given_says_which_and_is_not_guessed():
