@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -21,7 +22,14 @@ from core.roles import may_extend_curated_tables, may_publish
 from reference.models import Country, LandUseClass, Pollutant, PollutantSynonym, Tier, Unit, UnitAlias
 from reference.text import match_key, unit_key
 from thresholds.importing import Decisions, ImportPlan, Problem, plan_import, plan_record
-from thresholds.models import ImportBatch, LabelClassification, LegalInstrument, ThresholdValue, value_numbers
+from thresholds.models import (
+    ImportBatch,
+    LabelClassification,
+    LegalInstrument,
+    SoilCorrection,
+    ThresholdValue,
+    value_numbers,
+)
 from thresholds.record import DERIVED_FIELDS, SOURCES, VALUE_FIELDS, instrument_changes, row_onto_value, row_values
 
 logger = logging.getLogger(__name__)
@@ -743,6 +751,48 @@ def instruments_load(*, entries: list[dict], user=None) -> int:
             record_history(successor, user=user, reason="seed data")
             successor.save(update_fields=["supersedes"])
     return created
+
+
+@transaction.atomic
+def soil_corrections_load(*, path: Path) -> int:
+    """Add the soil corrections of `path` (fixtures/seed/soil_corrections.yaml) that are missing, each
+    checked (full_clean); curators' changes to existing ones are left as they are. Returns how many
+    were added."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = document["source"]
+    pollutants = {pollutant.name: pollutant for pollutant in Pollutant.objects.all()}
+    created = 0
+    for entry in document["corrections"]:
+        instrument = LegalInstrument.objects.get(country__iso3=entry["country"], title=entry["instrument"])
+        for name, (a, b, c, quote) in entry["constants"].items():
+            if SoilCorrection.objects.filter(instrument=instrument, pollutant=pollutants[name], kind=entry["kind"]).exists():
+                continue
+            correction = SoilCorrection(
+                instrument=instrument,
+                pollutant=pollutants[name],
+                kind=entry["kind"],
+                constant_a=Decimal(str(a)),
+                constant_b=Decimal(str(b)),
+                constant_c=Decimal(str(c)),
+                standard_clay=Decimal(str(entry["standard_clay"])),
+                standard_organic_matter=Decimal(str(entry["standard_organic_matter"])),
+                lowest_clay=_decimal_or_none(entry.get("lowest_clay")),
+                highest_clay=_decimal_or_none(entry.get("highest_clay")),
+                lowest_organic_matter=_decimal_or_none(entry.get("lowest_organic_matter")),
+                highest_organic_matter=_decimal_or_none(entry.get("highest_organic_matter")),
+                source_title=source["title"],
+                source_url=source["url"],
+                source_page=source["page"],
+                source_quote=quote,
+            )
+            correction.full_clean()
+            correction.save()
+            created += 1
+    return created
+
+
+def _decimal_or_none(number) -> Decimal | None:
+    return None if number is None else Decimal(str(number))
 
 
 @transaction.atomic

@@ -73,4 +73,4 @@ def test_the_check_would_see_the_old_paths():
 def test_the_research_file_and_its_sources_are_in_the_repository():
     assert RESEARCH_CSV.is_relative_to(ROOT / "fixtures" / "sources")
     readme = (RESEARCH_CSV.parent / "README.md").read_text(encoding="utf-8")
-    assert "source_url" in readme and "Caveats" in readme and "616" in readme
+    assert "source_url" in readme and "Caveats" in readme and "627" in readme

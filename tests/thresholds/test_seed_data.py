@@ -16,7 +16,7 @@ def test_the_seed_loads_one_value_per_research_row():
     seed = ThresholdValue.objects.exclude(instrument__is_synthetic=True).filter(
         import_batch__file_name="seed/thresholds.csv"
     )
-    assert seed.count() == len(research_rows) == 616
+    assert seed.count() == len(research_rows) == 627
 
 
 def test_the_committed_seed_file_matches_the_research_file():
@@ -28,7 +28,7 @@ def test_every_seed_value_keeps_the_sources_words_and_citation():
     assert not values.filter(source_url="").exists()
     assert not values.filter(source_quote="").exists()
     assert not values.filter(land_use_label="").exists() and not values.filter(tier_label="").exists()
-    assert values.filter(status="published", verification="unverified").count() == 616
+    assert values.filter(status="published", verification="unverified").count() == 627
 
 
 def test_seed_values_are_harmonised_beside_their_original_labels():
@@ -69,4 +69,4 @@ def test_units_are_matched_through_aliases_and_percent_converts():
 
 def test_seed_folder_documents_its_sources():
     readme = (Path(settings.BASE_DIR) / "fixtures" / "seed" / "README.md").read_text(encoding="utf-8")
-    assert "source_url" in readme and "616" in readme
+    assert "source_url" in readme and "627" in readme
