@@ -498,7 +498,11 @@ CHECK_EXAMPLE_RESPONSE = {
                         "url": "https://…",
                         "page": "/instruments/7/",
                     },
-                    "tier": {"code": "screening", "name": "Screening or trigger", "as_written": "risk screening value"},
+                    "tier": {
+                        "code": "precautionary",
+                        "name": "Precautionary or screening",
+                        "as_written": "risk screening",
+                    },
                     "land_use": {
                         "code": "agricultural",
                         "name": "Agricultural",

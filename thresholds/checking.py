@@ -51,7 +51,8 @@ APPLIES, DOES_NOT_APPLY, DEPENDS = "applies", "does_not_apply", "depends"
 @dataclass
 class Applicability:
     """Whether a value applies to a site: APPLIES (with the conditions that matched, in words),
-    DOES_NOT_APPLY (with the condition that failed), or DEPENDS (on the properties in `missing`)."""
+    DOES_NOT_APPLY (with the condition that failed), or DEPENDS (on the properties in `missing`; the
+    reasons then hold the conditions, met or not yet known, that say where the value applies)."""
 
     outcome: str
     reasons: list[str] = field(default_factory=list)
@@ -69,6 +70,7 @@ def applicability(value: ThresholdValue, site: Site) -> Applicability:
             return
         if given is None:
             missing.append(name)
+            reasons.append(words)  # where the value applies: the caller shows it beside the value
         elif within_band(given, low, high, low_open=low_open, high_open=high_open):
             reasons.append(words)
         else:
@@ -92,6 +94,7 @@ def applicability(value: ThresholdValue, site: Site) -> Applicability:
     if value.texture:
         if site.texture is None:
             missing.append(_("soil texture"))
+            reasons.append(texture_in_words(value))
         elif site.texture == value.texture:
             reasons.append(texture_in_words(value))
         else:
@@ -106,6 +109,7 @@ def applicability(value: ThresholdValue, site: Site) -> Applicability:
     if value.crop:
         if site.crop is None:
             missing.append(_("crop or field type"))
+            reasons.append(_("crop: %(crop)s") % {"crop": value.crop})
         elif site.crop.strip().casefold() == value.crop.strip().casefold():
             reasons.append(_("crop: %(crop)s") % {"crop": value.crop})
         else:
