@@ -765,7 +765,8 @@ def soil_corrections_load(*, path: Path) -> int:
     for entry in document["corrections"]:
         instrument = LegalInstrument.objects.get(country__iso3=entry["country"], title=entry["instrument"])
         for name, (a, b, c, quote) in entry["constants"].items():
-            if SoilCorrection.objects.filter(instrument=instrument, pollutant=pollutants[name], kind=entry["kind"]).exists():
+            kept = SoilCorrection.objects.filter(instrument=instrument, pollutant=pollutants[name], kind=entry["kind"])
+            if kept.exists():
                 continue
             correction = SoilCorrection(
                 instrument=instrument,
