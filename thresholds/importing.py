@@ -101,6 +101,8 @@ class Decisions:
 
 
 SHOWN_ROWS = 5
+# The template's required columns a draft need not have: it has no instrument, and its country is optional.
+DRAFT_LEAVES_OUT = ("country", "instrument")
 
 
 @dataclass
@@ -174,6 +176,9 @@ class ImportPlan:
     decisions: Decisions = field(default_factory=Decisions)
     readings: dict[str, ReadingUse] = field(default_factory=dict)  # by Reading.key, in the order first met
     matcher: Matcher | None = None
+    # A draft's values, benchmarked and never stored (plan_draft): no instrument, a row limit of its own.
+    draft: bool = False
+    max_rows: int | None = None
 
     @property
     def proposals(self) -> list[ReadingUse]:
@@ -340,6 +345,26 @@ def plan_import(*, file_name: str, content: bytes, progress=None, decisions: Dec
     return _plan_rows(plan, sheet.header, sheet.rows, progress=progress)
 
 
+def plan_draft(*, file_name: str, content: bytes, max_rows: int) -> ImportPlan:
+    """Check and match the rows of a draft (thresholds/benchmark.py): pollutants, values, units, land
+    uses and tiers read as an import reads them, without an instrument, whose columns are neither
+    required nor read (the country, if given, is). The matcher's proposals are taken as read, noted on
+    the row (fields["review_note"]), since nothing is stored. Writes nothing."""
+    plan = ImportPlan(
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        decisions=Decisions(accept_all=True),
+        draft=True,
+        max_rows=max_rows,
+    )
+    try:
+        sheet = read_sheet(file_name=file_name, content=content)
+    except UnsafeFile as exc:
+        plan.problems.append(Problem(0, "", "", str(exc)))
+        return plan
+    return _plan_rows(plan, sheet.header, sheet.rows)
+
+
 def plan_record(record: dict[str, object], *, decisions: Decisions | None = None) -> ImportPlan:
     """Check and match one value given as a mapping of the template's columns (the API's input).
 
@@ -367,7 +392,7 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
     unnamed = [index for index, name in enumerate(columns) if not name]
     lookups = Lookups()
     plan.matcher = lookups.matcher
-    max_rows = settings.THRESHOLD_IMPORT_MAX_ROWS
+    max_rows = plan.max_rows or settings.THRESHOLD_IMPORT_MAX_ROWS
     seen: dict[tuple, int] = {}
     for number, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):
@@ -376,19 +401,19 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
         if progress and plan.rows_total % 1000 == 0:
             progress(1000)
         if plan.rows_total > max_rows:
-            plan.problems.append(
-                Problem(
-                    number,
-                    "",
-                    "",
-                    ngettext(
-                        "more than %(limit)s row: split the file and import the parts one by one.",
-                        "more than %(limit)s rows: split the file and import the parts one by one.",
-                        max_rows,
-                    )
-                    % {"limit": max_rows},
+            if plan.draft:
+                message = ngettext(
+                    "more than %(limit)s row: split the draft and benchmark the parts one by one.",
+                    "more than %(limit)s rows: split the draft and benchmark the parts one by one.",
+                    max_rows,
                 )
-            )
+            else:
+                message = ngettext(
+                    "more than %(limit)s row: split the file and import the parts one by one.",
+                    "more than %(limit)s rows: split the file and import the parts one by one.",
+                    max_rows,
+                )
+            plan.problems.append(Problem(number, "", "", message % {"limit": max_rows}))
             break
         record = {
             name: unneutralise(cells[index].strip()) if index < len(cells) else ""
@@ -417,7 +442,7 @@ def _plan_rows(plan: ImportPlan, header: list[str], rows, *, progress=None) -> I
             planned.fields["tier_label"],
             planned.fields["conditions_key"],
         )
-        if identity in seen:
+        if identity in seen and not plan.draft:  # a draft may set alternatives side by side
             plan.problems.append(
                 Problem(
                     number,
@@ -470,7 +495,8 @@ def _check_header(plan: ImportPlan, columns: list[str], header: list[str]) -> bo
                 1, ", ".join(repeated), "", _("column(s) given twice: %(columns)s") % {"columns": ", ".join(repeated)}
             )
         )
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    required = [name for name in REQUIRED_COLUMNS if not (plan.draft and name in DRAFT_LEAVES_OUT)]
+    missing = [name for name in required if name not in columns]
     missing += [" or ".join(pair) for pair in REQUIRED_ONE_OF if not set(pair) & set(columns)]
     if missing:
         plan.problems.append(
@@ -499,11 +525,12 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
     country_text = record.get("country", "")
     country_id = lookups.countries.get(country_text.upper()) or lookups.countries.get(match_key(country_text))
     if not country_text:
-        problem(
-            "country",
-            _("%(column)s is required (ISO3 code such as DEU, ISO2, or English name; EUU for the EU).")
-            % {"column": "country"},
-        )
+        if not plan.draft:
+            problem(
+                "country",
+                _("%(column)s is required (ISO3 code such as DEU, ISO2, or English name; EUU for the EU).")
+                % {"column": "country"},
+            )
     elif country_id is None:
         problem(
             "country",
@@ -511,7 +538,7 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
             % {"given": repr(country_text)},
         )
     title = record.get("instrument", "")
-    if not title:
+    if not title and not plan.draft:
         problem(
             "instrument",
             _("%(column)s is required: the title of the law, regulation or guideline.") % {"column": "instrument"},
@@ -693,6 +720,11 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
         return None
 
     key = (country_id, jurisdiction, title)
+    fields["conditions_key"] = conditions_key_for(SimpleNamespace(**fields))
+    if plan.draft:  # no instrument to plan
+        return PlannedRow(
+            row=number, instrument=key, fields=fields, recognised=recognised, readings=tuple(read_through)
+        )
     instrument = plan.instruments.get(key)
     if instrument is None:
         instrument = plan.instruments[key] = PlannedInstrument(key, country_id, jurisdiction, title, first_row=number)
@@ -721,7 +753,6 @@ def _plan_row(plan: ImportPlan, lookups: Lookups, number: int, record: dict[str,
             return None
         setattr(instrument, attribute, given)
 
-    fields["conditions_key"] = conditions_key_for(SimpleNamespace(**fields))
     return PlannedRow(row=number, instrument=key, fields=fields, recognised=recognised, readings=tuple(read_through))
 
 
