@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reference.localisation import collation_key
+from thresholds.distribution import significant
 
 LABEL_WIDTH = 190
 PLOT_WIDTH = 560
@@ -146,4 +148,69 @@ def comparison_chart(rows, *, rtl: bool = False) -> dict | None:
         "shapes": [{"tier": code, "path": tier_shape(code)} for code in sorted(by_tier)],
         "ticks": ticks,
         "axis_label": _("mg/kg, logarithmic scale"),
+    }
+
+
+# The distribution of one tier's values (thresholds.agreement): a small histogram on a log axis.
+DISTRIBUTION_WIDTH = 420
+DISTRIBUTION_BAR_HEIGHT = 60
+DISTRIBUTION_TOP = 10
+DISTRIBUTION_SIDE = 16
+
+
+def distribution_chart(item, *, rtl: bool = False) -> dict | None:
+    """Geometry for templates/thresholds/_distribution_chart.html: one bar per half decade of the
+    tier's values (`item`, a thresholds.agreement.TierAgreement), the 10th to 90th percentile shaded
+    and the median marked. Mirrored right to left (`rtl`) as the comparison chart is."""
+    if not item.bins:
+        return None
+    low = math.floor(math.log10(item.bins[0].low) + 1e-9)
+    high = max(math.ceil(math.log10(item.bins[-1].high) - 1e-9), low + 1)
+    plot_left, plot_right = DISTRIBUTION_SIDE, DISTRIBUTION_WIDTH - DISTRIBUTION_SIDE
+    plot_width = plot_right - plot_left
+    axis_y = DISTRIBUTION_TOP + DISTRIBUTION_BAR_HEIGHT
+
+    def x_of(number: float) -> float:
+        share = (math.log10(number) - low) / (high - low)
+        return round(plot_right - share * plot_width if rtl else plot_left + share * plot_width, 1)
+
+    tallest = max(entry.count for entry in item.bins)
+    bars = []
+    for entry in item.bins:
+        start, end = sorted((x_of(entry.low), x_of(entry.high)))
+        height = round(DISTRIBUTION_BAR_HEIGHT * entry.count / tallest, 1)
+        bars.append(
+            {
+                "x": start + 1,
+                "width": round(end - start - 2, 1),
+                "y": round(axis_y - height, 1),
+                "height": height,
+                "title": ngettext(
+                    "%(low)s to %(high)s mg/kg: %(count)s value",
+                    "%(low)s to %(high)s mg/kg: %(count)s values",
+                    entry.count,
+                )
+                % {
+                    "low": number_format(significant(entry.low, 3), use_l10n=True),
+                    "high": number_format(significant(entry.high, 3), use_l10n=True),
+                    "count": entry.count,
+                },
+            }
+        )
+    band = sorted((x_of(item.p10), x_of(item.p90)))
+    return {
+        "width": DISTRIBUTION_WIDTH,
+        "height": axis_y + 22,
+        "top": DISTRIBUTION_TOP,
+        "bar_height": DISTRIBUTION_BAR_HEIGHT,
+        "axis_y": axis_y,
+        "plot_left": plot_left,
+        "plot_right": plot_right,
+        "bars": bars,
+        "band": {"x": band[0], "width": round(band[1] - band[0], 1)},
+        "median": x_of(item.median),
+        "ticks": [
+            {"x": x_of(10**power), "label": number_format(Decimal(10) ** power, use_l10n=True)}
+            for power in range(low, high + 1)
+        ],
     }

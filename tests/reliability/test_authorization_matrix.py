@@ -63,6 +63,8 @@ RULES = [
     Rule("Withdrawn instrument's page", "GET", "/instruments/{withdrawn}/", CURATORS_ONLY_DETAIL),
     Rule("Page of an instrument with draft values only", "GET", "/instruments/{draft_only}/", CURATORS_ONLY_DETAIL),
     Rule("Search", "GET", "/search/?pollutant=cadmium&country=DEU", CURATORS_SEE, DRAFT_VALUE),
+    Rule("Analysis", "GET", "/analysis/", PUBLIC),
+    Rule("Analysis: download (CSV)", "GET", "/analysis/?format=csv", CURATORS_SEE, DRAFT_VALUE),
     Rule("Benchmark a draft", "GET", "/benchmark/", PUBLIC),
     Rule("Benchmark: the template (XLSX)", "GET", "/benchmark/template.xlsx", PUBLIC),
     Rule("Benchmark: the template (CSV)", "GET", "/benchmark/template.csv", PUBLIC),

@@ -21,7 +21,8 @@ from core.throttling import throttled_for_anonymous
 from reference.localisation import collation_key
 from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant, Tier
 from reference.selectors import countries_matching_text
-from thresholds.charts import comparison_chart
+from thresholds.agreement import span_in_words, world_agreement
+from thresholds.charts import comparison_chart, distribution_chart
 from thresholds.comparison import comparison_summary
 from thresholds.filters import (
     ANY_LAND_USE,
@@ -149,10 +150,22 @@ def pollutant_detail(request, slug: str):
     # a large database): drawn once per data change, language, reader scope and filters.
     selection = urlencode(sorted(_active_filters(filterset).items()))
     scope = "all" if user_sees_drafts(request.user) else "public"
+    stamp = last_changed(DATA_CHANGES)
     comparison = kept_until_changed(
         f"thresholds:comparison:{pollutant.pk}:{scope}:{get_language()}:{selection}",
         lambda: _comparison(values),
-        stamp=last_changed(DATA_CHANGES),
+        stamp=stamp,
+    )
+    # How far apart the world's values are: over the values in force whatever the other filters,
+    # of the land use chosen when there is one.
+    asked = [code.strip() for item in filterset.data.get("land_use") or [] for code in item.split(",")]
+    chosen = [code for code in asked if code and code != ANY_LAND_USE]
+    land_use = chosen[0] if len(chosen) == 1 and not filterset.errors else ""
+    readable = thresholds_visible_to(request.user).filter(pollutant=pollutant)
+    agreement = kept_until_changed(
+        f"thresholds:agreement:{pollutant.pk}:{scope}:{get_language()}:{land_use}",
+        lambda: _agreement(readable, land_use=land_use),
+        stamp=stamp,
     )
     return _render_filtered(
         request,
@@ -166,6 +179,7 @@ def pollutant_detail(request, slug: str):
             "page": page,
             "values": values_in_words(page.object_list),
             **comparison,
+            **agreement,
             "downloads": _downloads(
                 {"pollutant": pollutant.id, **_active_filters(filterset)}, count=page.paginator.count
             ),
@@ -179,6 +193,21 @@ def pollutant_detail(request, slug: str):
 def _comparison(values) -> dict:
     rows = values_in_words(values)
     return {"chart": comparison_chart(rows, rtl=get_language_bidi()), "summary": comparison_summary(rows)}
+
+
+def _agreement(values, *, land_use: str) -> dict:
+    """The pollutant page's "how far apart the world's values are": each tier with its distribution
+    chart and its span in words."""
+    found = world_agreement(values, land_use=land_use, lineage=True)
+    rtl = get_language_bidi()
+    return {
+        "agreement": [
+            {"figures": item, "chart": distribution_chart(item, rtl=rtl), "span": span_in_words(item)}
+            for item in found.tiers
+        ],
+        "agreement_left_out": found.left_out,
+        "agreement_land_use": LandUseClass.objects.filter(code=land_use).first() if land_use else None,
+    }
 
 
 def instrument_detail(request, pk: int):
