@@ -90,10 +90,15 @@ def test_every_coordinate_is_a_number_and_every_mark_inside_its_chart(client, la
 
 
 def _geometry(client, language: str) -> tuple[list[float], list[float]]:
-    (chart,) = _charts(client, PAGES["comparison"], language)
+    # The comparison chart: the one with a row per country (the page's distribution charts have none).
+    [chart] = [elements for elements in _charts(client, PAGES["comparison"], language) if _has_countries(elements)]
     labels = [float(element["x"]) for element in chart if element.get("class") == "country"]
     marks = [float(element["x"]) for element in chart if element["tag"] == "use"]
     return labels, marks
+
+
+def _has_countries(elements) -> bool:
+    return any(element.get("class") == "country" for element in elements)
 
 
 def test_right_to_left_mirrors_the_comparison_chart(client):
