@@ -10,7 +10,7 @@ from surveys import api as surveys_api
 from thresholds import api as thresholds_api
 
 # Served under /api/v1/ by views that are not viewsets (insop_portal/urls.py), listed by the root too.
-NOT_ROUTED = ["stats/kpis", "check"]
+NOT_ROUTED = ["stats/kpis"]
 
 
 class ApiRootView(APIRootView):

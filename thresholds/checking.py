@@ -284,3 +284,23 @@ def check(samples, values, corrections: dict) -> list[SampleResult]:
         found = [_with_ratio(verdict, sample.concentration_mg_kg) for verdict in seen[key]]
         results.append(SampleResult(sample, findings(found)))
     return results
+
+
+def with_soil_corrections(rows, *, clay: Decimal | None = None, organic_matter: Decimal | None = None) -> list:
+    """Mark each of `rows` (threshold values) that its law corrects for the soil (`row.soil_correction`)
+    and, for a soil of `clay` and `organic_matter` %, set `row.for_your_soil` (mg/kg). One query."""
+    rows = list(rows)
+    pairs = {(row.instrument_id, row.pollutant_id) for row in rows}
+    corrections = {}
+    if pairs:
+        found = SoilCorrection.objects.filter(
+            instrument_id__in={instrument for instrument, _pollutant in pairs},
+            pollutant_id__in={pollutant for _instrument, pollutant in pairs},
+        )
+        corrections = {(item.instrument_id, item.pollutant_id): item for item in found}
+    for row in rows:
+        row.soil_correction = corrections.get((row.instrument_id, row.pollutant_id))
+        row.for_your_soil = None
+        if row.soil_correction and row.value_mg_kg is not None and clay is not None and organic_matter is not None:
+            row.for_your_soil = row.soil_correction.corrected(row.value_mg_kg, clay=clay, organic_matter=organic_matter)
+    return rows

@@ -895,4 +895,7 @@ class SoilCorrection(models.Model):
         clay, organic_matter = self.soil_used(clay=clay, organic_matter=organic_matter)
         standard = self._factor(self.standard_clay, self.standard_organic_matter)
         result = value_mg_kg * self._factor(clay, organic_matter) / standard
-        return result.quantize(Decimal(1).scaleb(result.adjusted() - 3)).normalize() if result else Decimal(0)
+        if not result:
+            return Decimal(0)
+        # Written out (190, not 1.9E+2), without trailing zeros.
+        return Decimal(f"{result.quantize(Decimal(1).scaleb(result.adjusted() - 3)).normalize():f}")

@@ -147,9 +147,9 @@ def records_from_file(*, file_name: str, content: bytes) -> list[tuple[int, dict
     return records_from_rows(sheet.header, sheet.rows)
 
 
-def read_site(cells: dict[str, object], *, problem, matcher: Matcher, base: Site | None = None) -> Site:
+def read_site(cells: dict[str, object], *, problem, matcher: Matcher | None, base: Site | None = None) -> Site:
     """The site's properties among `cells` (each checked; a bad one is reported through `problem`
-    and left out), over `base`."""
+    and left out), over `base`. The matcher reads a land use; without one, cells hold none."""
     site = base or Site()
     changes: dict[str, object] = {}
     for name in ("ph", "clay", "organic_matter", "cec"):

@@ -65,6 +65,10 @@ RULES = [
     Rule("Search", "GET", "/search/?pollutant=cadmium&country=DEU", CURATORS_SEE, DRAFT_VALUE),
     Rule("Analysis", "GET", "/analysis/", PUBLIC),
     Rule("Analysis: download (CSV)", "GET", "/analysis/?format=csv", CURATORS_SEE, DRAFT_VALUE),
+    # The check reads published values only, whoever asks: its answers are the same for everyone.
+    Rule("Check a sample", "GET", "/check/?country=DEU&pollutant=cadmium&value=1&unit=mg/kg", (BLIND,) * 5, DRAFT_VALUE),
+    Rule("Check: the template (XLSX)", "GET", "/check/template.xlsx", PUBLIC),
+    Rule("Check: the template (CSV)", "GET", "/check/template.csv", PUBLIC),
     Rule("Benchmark a draft", "GET", "/benchmark/", PUBLIC),
     Rule("Benchmark: the template (XLSX)", "GET", "/benchmark/template.xlsx", PUBLIC),
     Rule("Benchmark: the template (CSV)", "GET", "/benchmark/template.csv", PUBLIC),
@@ -141,6 +145,7 @@ RULES = [
     Rule("API: laboratories", "GET", "/api/v1/laboratories/", PUBLIC),
     Rule("API: a laboratory", "GET", "/api/v1/laboratories/{laboratory}/", PUBLIC),
     Rule("API: indicators", "GET", "/api/v1/stats/kpis/", PUBLIC),
+    Rule("API: check samples", "POST", "/api/v1/check/", (BLIND,) * 5, DRAFT_VALUE, body="samples"),
     Rule("API: token for one's own account", "POST", "/api/v1/auth/token/", ("400", "200", "200", "200", "200"), body="credentials"),
     Rule("OpenAPI schema", "GET", "/api/schema/", PUBLIC),
     Rule("Swagger UI", "GET", "/api/docs/", PUBLIC),
@@ -261,6 +266,8 @@ def _body(name: str, world: dict, role: str):
 
         version = SurveyResponse.objects.get(pk=world["response_a"]).version
         return {"version": str(version), "working_towards_adoption": "yes", "comments": COMMENT_A}
+    if name == "samples":
+        return {"samples": [{"pollutant": "cadmium", "value": "1", "unit": "mg/kg"}], "country": ["DEU"]}
     if name == "credentials":
         user = world["people"][role]
         return {"username": user.username if user else "nobody", "password": PASSWORD}

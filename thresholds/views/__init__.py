@@ -23,6 +23,7 @@ from reference.models import Country, ExtractionMethod, LandUseClass, Pollutant,
 from reference.selectors import countries_matching_text
 from thresholds.agreement import span_in_words, world_agreement
 from thresholds.charts import comparison_chart, distribution_chart
+from thresholds.checking import with_soil_corrections
 from thresholds.comparison import comparison_summary
 from thresholds.filters import (
     ANY_LAND_USE,
@@ -33,6 +34,7 @@ from thresholds.filters import (
     superseded_switch,
 )
 from thresholds.models import LegalInstrument, ThresholdValue
+from thresholds.samples import column_labels, read_site
 from thresholds.selectors import (
     DATA_CHANGES,
     MAX_SEARCH_CHARACTERS,
@@ -113,7 +115,7 @@ def country_detail(request, iso3: str):
             "filterset": filterset,
             **_filter_choices(filterset, fixed=("country",)),
             "page": page,
-            "values": values_in_words(page.object_list),
+            "values": with_soil_corrections(values_in_words(page.object_list)),
             "downloads": downloads,
             "sort": request.GET.get("sort", ""),
             "query": _query_without(request, "sort", "page"),
@@ -177,7 +179,7 @@ def pollutant_detail(request, slug: str):
             **_filter_choices(filterset, fixed=("pollutant",)),
             "superseded_included": includes_superseded(request.GET),
             "page": page,
-            "values": values_in_words(page.object_list),
+            "values": with_soil_corrections(values_in_words(page.object_list)),
             **comparison,
             **agreement,
             "downloads": _downloads(
@@ -214,6 +216,11 @@ def instrument_detail(request, pk: int):
     instrument = get_object_or_404(instruments_with_lineage(request.user), pk=pk)
     values = thresholds_visible_to(request.user).filter(instrument=instrument).select_related("unit")
     page = Paginator(values.order_by(*SORTS[""]), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    soil, soil_problems = _soil_asked(request)
+    rows = with_soil_corrections(
+        values_in_words(page.object_list), clay=soil.get("clay"), organic_matter=soil.get("toc")
+    )
+    corrections = list(instrument.soil_corrections.select_related("pollutant").order_by("pollutant__name"))
     return render(
         request,
         "thresholds/instrument_detail.html",
@@ -221,10 +228,28 @@ def instrument_detail(request, pk: int):
             "instrument": instrument,
             "page": page,
             "page_query": _query_without(request, "page"),
-            "values": values_in_words(page.object_list),
+            "values": rows,
             "downloads": _downloads({"instrument": instrument.pk}, count=page.paginator.count),
+            "corrections": corrections,
+            "soil": {name: request.GET.get(name, "") for name in ("clay", "organic_matter")},
+            "soil_problems": soil_problems,
         },
+        status=400 if soil_problems else 200,
     )
+
+
+def _soil_asked(request) -> tuple[dict, list[str]]:
+    """The clay and organic matter a reader gives to see an instrument's values corrected for their
+    soil, read by the check's rules (thresholds.samples.read_site), with what could not be read."""
+    problems: list[str] = []
+    labels = column_labels()
+
+    def problem(column: str, message: str) -> None:
+        problems.append(f"{labels.get(column, column)}: {message}")
+
+    cells = {name: request.GET.get(name, "") for name in ("clay", "organic_matter")}
+    site = read_site(cells, problem=problem, matcher=None)
+    return {"clay": site.clay, "toc": site.toc}, problems
 
 
 @throttled_for_anonymous
@@ -275,7 +300,7 @@ def search(request):
             "pollutants": pollutants,
             "instruments": instruments,
             "page": page,
-            "values": values_in_words(page.object_list),
+            "values": with_soil_corrections(values_in_words(page.object_list)),
             "downloads": _downloads(
                 {"q": text, **_active_filters(filterset)} if text else _active_filters(filterset),
                 count=page.paginator.count,
