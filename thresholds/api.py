@@ -22,6 +22,7 @@ from core.ids import ID_PATTERN
 from core.locking import ConcurrentEdit, PreconditionFailed, expected_version, record_etag, versioned_change
 from core.pagination import StableCursorPagination
 from core.parsers import JSONParser
+from core.renderers import FastJSONRenderer
 from core.spreadsheets import csv_stream, write_xlsx
 from core.throttling import EXPORT_THROTTLES, AnonymousPageThrottle
 from reference.api import CountryViewSet
@@ -451,6 +452,8 @@ class CSVBodyParser(parsers.BaseParser):
             raise exceptions.ParseError("The CSV body is not UTF-8 text: save it as CSV UTF-8.") from None
 
 
+# A table with a bad column has a problem on every row: the first ones say what is wrong.
+MAX_PROBLEMS_SHOWN = 100
 CHECK_EXAMPLE_REQUEST = {
     "site": {"land_use": "agricultural", "ph": 5.5, "texture": "sand"},
     "samples": [
@@ -568,7 +571,7 @@ class CheckView(APIView):
 
     permission_classes = [permissions.AllowAny]
     parser_classes = [JSONParser, CSVBodyParser]
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer, XLSXRenderer]
+    renderer_classes = [FastJSONRenderer, CSVRenderer, XLSXRenderer]
     throttle_classes = [*APIView.throttle_classes, AnonymousPageThrottle]
 
     def post(self, request):
@@ -590,8 +593,11 @@ class CheckView(APIView):
             raise exceptions.ValidationError(refused.errors) from None
         if run.problems:
             errors: dict[str, list[str]] = {}
-            for problem in run.problems:
+            for problem in run.problems[:MAX_PROBLEMS_SHOWN]:
                 errors.setdefault(f"samples[{problem.row}].{problem.column}", []).append(problem.message)
+            if len(run.problems) > MAX_PROBLEMS_SHOWN:
+                more = len(run.problems) - MAX_PROBLEMS_SHOWN
+                errors["samples"] = [f"… and {more:,} more problems: correct these and send the samples again."]
             raise exceptions.ValidationError(errors)
         export = request.accepted_renderer.format
         if export in EXPORTS:

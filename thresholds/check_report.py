@@ -8,8 +8,11 @@ reasons are sentences in the reader's language.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
@@ -23,6 +26,27 @@ from thresholds.filters import ThresholdFilter
 from thresholds.matching import Matcher
 from thresholds.models import SoilCorrection, ThresholdValue
 from thresholds.samples import Sample, SampleProblem, read_samples
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """Python's cycle collector paused while a check builds its hundreds of thousands of small,
+    acyclic objects: it would otherwise walk them again and again, which doubles a large check's time
+    (bench/check_bench.py). Reference counting still frees everything; the collector resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def paused_while_iterating(rows):
+    """`rows`, produced with the cycle collector paused (see cyclic_gc_paused), for a streamed download."""
+    with cyclic_gc_paused():
+        yield from rows
+
 
 # The filters a check takes, with the values API's names and meanings.
 CHECK_FILTERS = ("country", "region", "tier")
@@ -82,8 +106,10 @@ def check_samples(samples: list[Sample], *, problems=(), filters, include_supers
         for item in SoilCorrection.objects.filter(pollutant_id__in=pollutant_ids, instrument_id__in=instrument_ids)
     }
     pollutants = {pollutant.pk: pollutant for pollutant in Pollutant.objects.filter(pk__in=pollutant_ids)}
+    with cyclic_gc_paused():
+        results = check(samples, values, corrections)
     return CheckRun(
-        results=check(samples, values, corrections),
+        results=results,
         problems=list(problems),
         include_superseded=include_superseded,
         filters={name: data.getlist(name) for name in CHECK_FILTERS if data.getlist(name)},
@@ -91,12 +117,13 @@ def check_samples(samples: list[Sample], *, problems=(), filters, include_supers
     )
 
 
+@lru_cache(maxsize=100_000)
 def _plain(number: Decimal | None) -> str | None:
-    """A decimal as machines read it: a point, no exponent, no trailing zeros."""
+    """A decimal as machines read it: a point, no exponent, no trailing zeros. Kept: a check writes
+    the same few values and ratios hundreds of thousands of times."""
     if number is None:
         return None
-    text = f"{number.normalize():f}"
-    return text
+    return f"{number.normalize():f}"
 
 
 def _site(site: Site) -> dict:
@@ -131,30 +158,12 @@ def _correction(correction: SoilCorrection | None) -> dict | None:
     }
 
 
-def _verdict(verdict: Verdict) -> dict:
-    value = verdict.value
-    return {
-        "id": value.pk,
-        "as_written": f"{value.value_text} {value.unit_label}".strip(),
-        "qualifier": value.qualifier,
-        "value_mg_kg": _plain(value.value_mg_kg),
-        "applicable_mg_kg": _plain(verdict.applicable_mg_kg),
-        "why": verdict.applicability.reasons,
-        "depends_on": verdict.applicability.missing,
-        "conditions_as_written": value.condition_text,
-        "depth": value.depth,
-        "ratio": _plain(verdict.ratio),
-        "exceeds": verdict.exceeds,
-        "correction": _correction(verdict.correction),
-        "source": {"url": value.source_url, "page": value.source_page, "quote": value.source_quote},
-        "verified": value.verification == ThresholdValue.Verification.VERIFIED,
-    }
-
-
-def _finding(finding: Finding) -> dict:
-    value = finding.first.value
+def _threshold(value: ThresholdValue, correction: SoilCorrection | None) -> dict:
+    """What a value is, once per answer however many samples it applies to: where it comes from,
+    what it says as written, in mg/kg, and its source."""
     instrument = value.instrument
     return {
+        "id": value.pk,
         "country": instrument.country.iso3,
         "country_name": instrument.country.local_name,
         "jurisdiction": instrument.jurisdiction,
@@ -165,7 +174,7 @@ def _finding(finding: Finding) -> dict:
             "status": instrument.status,
             "status_name": instrument.get_status_display(),
             "url": instrument.url,
-            "page": reverse("page-instrument", args=[instrument.pk]),
+            "page": f"{reverse('page-instrument', args=[instrument.pk])}",
         },
         "tier": {"code": value.tier.code, "name": value.tier.local_name, "as_written": value.tier_label},
         "land_use": {
@@ -174,6 +183,36 @@ def _finding(finding: Finding) -> dict:
             "as_written": value.land_use_label,
         },
         "extraction": value.extraction.code if value.extraction_id else None,
+        "as_written": f"{value.value_text} {value.unit_label}".strip(),
+        "qualifier": value.qualifier,
+        "value_mg_kg": _plain(value.value_mg_kg),
+        "conditions_as_written": value.condition_text,
+        "depth": value.depth,
+        "correction": _correction(correction),
+        "source": {"url": value.source_url, "page": value.source_page, "quote": value.source_quote},
+        "verified": value.verification == ThresholdValue.Verification.VERIFIED,
+    }
+
+
+def _verdict(verdict: Verdict) -> dict:
+    """How one sample compares with one value (described once in the answer's `thresholds`)."""
+    return {
+        "threshold": verdict.value.pk,
+        "applicable_mg_kg": _plain(verdict.applicable_mg_kg),
+        "why": verdict.applicability.reasons,
+        "depends_on": verdict.applicability.missing,
+        "corrected": verdict.correction is not None and verdict.applicable_mg_kg != verdict.value.value_mg_kg,
+        "ratio": _plain(verdict.ratio),
+        "exceeds": verdict.exceeds,
+    }
+
+
+def _finding(finding: Finding) -> dict:
+    value = finding.first.value
+    return {
+        "country": value.instrument.country.iso3,
+        "jurisdiction": value.instrument.jurisdiction,
+        "tier": value.tier.code,
         "outcome": finding.outcome,
         "depends_on": finding.missing,
         "exceeds": finding.exceeds,
@@ -182,11 +221,23 @@ def _finding(finding: Finding) -> dict:
 
 
 def run_as_json(run: CheckRun) -> dict:
-    """The check's result: what the API answers, and what the page shows."""
+    """The check's result: what the API answers, and what the page shows. Each value that applies
+    to any sample is described once, under `thresholds` (by id); each sample's findings name them."""
+    with cyclic_gc_paused():
+        return _run_as_json(run)
+
+
+def _run_as_json(run: CheckRun) -> dict:
+    thresholds: dict[str, dict] = {}
     samples = []
     for result in run.results:
         sample = result.sample
         pollutant = run.pollutants[sample.pollutant_id]
+        for finding in result.findings:
+            for verdict in finding.verdicts:
+                key = str(verdict.value.pk)
+                if key not in thresholds:
+                    thresholds[key] = _threshold(verdict.value, verdict.correction)
         findings = [_finding(finding) for finding in result.findings]
         samples.append(
             {
@@ -208,6 +259,7 @@ def run_as_json(run: CheckRun) -> dict:
         "include_superseded": run.include_superseded,
         "filters": run.filters,
         "samples": samples,
+        "thresholds": thresholds,
     }
 
 
@@ -247,6 +299,7 @@ def _yes_no(flag: bool | None) -> str:
 
 def run_as_rows(run: CheckRun):
     """One row per sample and value (a sample no value applies to: one row saying so)."""
+    described: dict[int, list[str]] = {}
     for result in run.results:
         sample = result.sample
         pollutant = run.pollutants[sample.pollutant_id]
@@ -260,23 +313,29 @@ def run_as_rows(run: CheckRun):
             _plain(sample.concentration_mg_kg),
         ]
         if not result.findings:
-            yield head + [""] * (len(CSV_COLUMNS) - len(head) - 8) + ["none", "", "", "", "", "", "", ""]
+            yield head + [""] * 11 + ["none"] + [""] * 7
             continue
         for finding in result.findings:
             for verdict in finding.verdicts:
                 value = verdict.value
-                instrument = value.instrument
-                yield head + [
-                    instrument.country.iso3,
-                    instrument.jurisdiction,
-                    instrument.title,
-                    instrument.status,
-                    value.tier.code,
-                    value.tier_label,
-                    value.land_use.code,
-                    value.land_use_label,
-                    f"{value.value_text} {value.unit_label}".strip(),
-                    _plain(value.value_mg_kg) or "",
+                what = described.get(value.pk)
+                if what is None:
+                    instrument = value.instrument
+                    what = described[value.pk] = [
+                        instrument.country.iso3,
+                        instrument.jurisdiction,
+                        instrument.title,
+                        instrument.status,
+                        value.tier.code,
+                        value.tier_label,
+                        value.land_use.code,
+                        value.land_use_label,
+                        f"{value.value_text} {value.unit_label}".strip(),
+                        _plain(value.value_mg_kg) or "",
+                    ]
+                yield [
+                    *head,
+                    *what,
                     _plain(verdict.applicable_mg_kg) or "",
                     verdict.outcome,
                     "; ".join(verdict.applicability.missing),
@@ -291,7 +350,7 @@ def run_as_rows(run: CheckRun):
 
 def check_download(run: CheckRun, export: str) -> HttpResponse:
     """The check's result as a CSV or XLSX file, one row per sample and value."""
-    rows = ([cell if cell is not None else "" for cell in row] for row in run_as_rows(run))
+    rows = paused_while_iterating([cell if cell is not None else "" for cell in row] for row in run_as_rows(run))
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     if export == "csv":
         response = StreamingHttpResponse(csv_stream(rows, CSV_COLUMNS), content_type="text/csv; charset=utf-8")

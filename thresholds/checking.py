@@ -59,61 +59,84 @@ class Applicability:
     missing: list[str] = field(default_factory=list)
 
 
-def applicability(value: ThresholdValue, site: Site) -> Applicability:
+class Wording:
+    """The sentences a check writes, translated once per check and, for a value's conditions, once per
+    value: gettext costs microseconds, and a check of 10,000 samples would ask it millions of times."""
+
+    def __init__(self):
+        self.names = {
+            "ph": _("soil pH"),
+            "texture": _("soil texture"),
+            "clay": _("clay content"),
+            "toc": _("organic matter"),
+            "cec": _("cation exchange capacity"),
+            "crop": _("crop or field type"),
+        }
+        self.any_land_use = _("set for any land use")
+        self._values: dict[int, dict] = {}
+
+    def of(self, value: ThresholdValue) -> dict:
+        """A value's conditions in words, keyed by property (None where it sets no condition)."""
+        words = self._values.get(value.pk) if value.pk else None
+        if words is None:
+            land_use = {"land_use": value.land_use.local_name}
+            words = {
+                "ph": ph_band_in_words(value),
+                "texture": texture_in_words(value),
+                **{name: soil_band_in_words(value, name) for name in ("clay", "toc", "cec")},
+                "crop": _("crop: %(crop)s") % {"crop": value.crop} if value.crop else None,
+                "this_land_use": _("set for this land use: %(land_use)s") % land_use,
+                "another_land_use": _("set for another land use: %(land_use)s") % land_use,
+            }
+            if value.pk:
+                self._values[value.pk] = words
+        return words
+
+
+def applicability(value: ThresholdValue, site: Site, wording: Wording | None = None) -> Applicability:
     """How `value`'s conditions meet `site` (see the module's docstring)."""
+    wording = wording or Wording()
+    words = wording.of(value)
     reasons: list[str] = []
     missing: list[str] = []
     failed: list[str] = []
 
-    def band(name: str, given: Decimal | None, low, high, low_open=False, high_open=False, words=None) -> None:
+    def band(name: str, given: Decimal | None, low, high, low_open=False, high_open=False) -> None:
         if low is None and high is None:
             return
         if given is None:
-            missing.append(name)
-            reasons.append(words)  # where the value applies: the caller shows it beside the value
+            missing.append(wording.names[name])
+            reasons.append(words[name])  # where the value applies: the caller shows it beside the value
         elif within_band(given, low, high, low_open=low_open, high_open=high_open):
-            reasons.append(words)
+            reasons.append(words[name])
         else:
-            failed.append(words)
+            failed.append(words[name])
 
     if site.land_use and value.land_use.code not in (site.land_use, ANY_LAND_USE):
-        failed.append(_("set for another land use: %(land_use)s") % {"land_use": value.land_use.local_name})
+        failed.append(words["another_land_use"])
     elif site.land_use and value.land_use.code == ANY_LAND_USE:
-        reasons.append(_("set for any land use"))
+        reasons.append(wording.any_land_use)
     elif site.land_use:
-        reasons.append(_("set for this land use: %(land_use)s") % {"land_use": value.land_use.local_name})
-    band(
-        _("soil pH"),
-        site.ph,
-        value.ph_min,
-        value.ph_max,
-        value.ph_min_exclusive,
-        value.ph_max_exclusive,
-        words=ph_band_in_words(value),
-    )
+        reasons.append(words["this_land_use"])
+    band("ph", site.ph, value.ph_min, value.ph_max, value.ph_min_exclusive, value.ph_max_exclusive)
     if value.texture:
         if site.texture is None:
-            missing.append(_("soil texture"))
-            reasons.append(texture_in_words(value))
+            missing.append(wording.names["texture"])
+            reasons.append(words["texture"])
         elif site.texture == value.texture:
-            reasons.append(texture_in_words(value))
+            reasons.append(words["texture"])
         else:
-            failed.append(texture_in_words(value))
-    for field_name, name, given in (
-        ("clay", _("clay content"), site.clay),
-        ("toc", _("organic matter"), site.toc),
-        ("cec", _("cation exchange capacity"), site.cec),
-    ):
-        low, high = getattr(value, f"{field_name}_min"), getattr(value, f"{field_name}_max")
-        band(name, given, low, high, words=soil_band_in_words(value, field_name))
+            failed.append(words["texture"])
+    for name, given in (("clay", site.clay), ("toc", site.toc), ("cec", site.cec)):
+        band(name, given, getattr(value, f"{name}_min"), getattr(value, f"{name}_max"))
     if value.crop:
         if site.crop is None:
-            missing.append(_("crop or field type"))
-            reasons.append(_("crop: %(crop)s") % {"crop": value.crop})
+            missing.append(wording.names["crop"])
+            reasons.append(words["crop"])
         elif site.crop.strip().casefold() == value.crop.strip().casefold():
-            reasons.append(_("crop: %(crop)s") % {"crop": value.crop})
+            reasons.append(words["crop"])
         else:
-            failed.append(_("crop: %(crop)s") % {"crop": value.crop})
+            failed.append(words["crop"])
     if failed:
         return Applicability(DOES_NOT_APPLY, reasons=failed)
     if missing:
@@ -146,14 +169,12 @@ def _number(value: Decimal) -> str:
     return number_format(value.normalize(), use_l10n=True)
 
 
-def corrected_for_soil(value: ThresholdValue, correction: SoilCorrection | None, site: Site):
+def corrected_for_soil(value: ThresholdValue, correction: SoilCorrection | None, site: Site, wording: Wording):
     """(mg/kg to compare with, reason, missing): the value corrected by its law's formula for the
     site's clay and organic matter; with either missing, the standard soil's value and what is missing."""
     if correction is None or value.value_mg_kg is None:
         return value.value_mg_kg, None, []
-    missing = [
-        name for name, given in ((_("clay content"), site.clay), (_("organic matter"), site.toc)) if given is None
-    ]
+    missing = [wording.names[name] for name, given in (("clay", site.clay), ("toc", site.toc)) if given is None]
     if missing:
         return value.value_mg_kg, None, missing
     corrected = correction.corrected(value.value_mg_kg, clay=site.clay, organic_matter=site.toc)
@@ -175,19 +196,22 @@ def verdicts(concentration_mg_kg: Decimal, values, site: Site, corrections=None)
     """The values (of one pollutant) that apply or may apply to `site`, each with the ratio of the
     sample's concentration to it, strictest first; values that do not apply are left out.
     `corrections`: {(instrument id, pollutant id): SoilCorrection}."""
-    found = [_with_ratio(verdict, concentration_mg_kg) for verdict in applying_to_site(values, site, corrections or {})]
+    found = [
+        _with_ratio(verdict, concentration_mg_kg)
+        for verdict in applying_to_site(values, site, corrections or {}, Wording())
+    ]
     return sorted(found, key=strictest_first)
 
 
-def applying_to_site(values, site: Site, corrections: dict) -> list[Verdict]:
+def applying_to_site(values, site: Site, corrections: dict, wording: Wording) -> list[Verdict]:
     """Each value that applies or may apply to `site`, with the value to compare with; no ratio yet."""
     found = []
     for value in values:
-        fit = applicability(value, site)
+        fit = applicability(value, site, wording)
         if fit.outcome == DOES_NOT_APPLY:
             continue
         correction = corrections.get((value.instrument_id, value.pollutant_id))
-        applicable, reason, missing = corrected_for_soil(value, correction, site)
+        applicable, reason, missing = corrected_for_soil(value, correction, site, wording)
         if reason:
             fit = Applicability(fit.outcome, reasons=[*fit.reasons, reason], missing=fit.missing)
         elif missing:
@@ -213,25 +237,26 @@ class Finding:
     depends on a property not given, every value it could be (`verdicts`, strictest first)."""
 
     verdicts: list[Verdict]
+    # Worked out once (a check of 10,000 samples reads them for hundreds of thousands of findings).
+    outcome: str = field(init=False)
+    missing: list[str] = field(init=False)
+    # True when the sample exceeds every value it could be, False when none, None when it depends
+    # (or a value does not convert to mg/kg).
+    exceeds: bool | None = field(init=False)
+
+    def __post_init__(self):
+        if len(self.verdicts) == 1:
+            only = self.verdicts[0]
+            self.outcome, self.missing, self.exceeds = only.outcome, only.applicability.missing, only.exceeds
+            return
+        self.outcome = DEPENDS if any(verdict.outcome == DEPENDS for verdict in self.verdicts) else APPLIES
+        self.missing = list(dict.fromkeys(name for verdict in self.verdicts for name in verdict.applicability.missing))
+        answers = {verdict.exceeds for verdict in self.verdicts}
+        self.exceeds = answers.pop() if len(answers) == 1 else None
 
     @property
     def first(self) -> Verdict:
         return self.verdicts[0]
-
-    @property
-    def outcome(self) -> str:
-        return DEPENDS if any(verdict.outcome == DEPENDS for verdict in self.verdicts) else APPLIES
-
-    @property
-    def missing(self) -> list[str]:
-        return list(dict.fromkeys(name for verdict in self.verdicts for name in verdict.applicability.missing))
-
-    @property
-    def exceeds(self) -> bool | None:
-        """True when the sample exceeds every value it could be, False when none, None when it
-        depends (or a value does not convert to mg/kg)."""
-        answers = {verdict.exceeds for verdict in self.verdicts}
-        return answers.pop() if len(answers) == 1 else None
 
     @property
     def strictest_mg_kg(self) -> Decimal | None:
@@ -276,11 +301,12 @@ def check(samples, values, corrections: dict) -> list[SampleResult]:
     for value in values:
         by_pollutant[value.pollutant_id].append(value)
     seen: dict[tuple, list[Verdict]] = {}
+    wording = Wording()
     results = []
     for sample in samples:
         key = (sample.pollutant_id, sample.site)
         if key not in seen:
-            seen[key] = applying_to_site(by_pollutant.get(sample.pollutant_id, []), sample.site, corrections)
+            seen[key] = applying_to_site(by_pollutant.get(sample.pollutant_id, []), sample.site, corrections, wording)
         found = [_with_ratio(verdict, sample.concentration_mg_kg) for verdict in seen[key]]
         results.append(SampleResult(sample, findings(found)))
     return results

@@ -223,10 +223,10 @@ def read_samples(records, *, site: Site, matcher: Matcher) -> tuple[list[Sample]
             if hint:
                 message += " " + _("Did you mean %(name)s?") % {"name": hint}
             problem("pollutant", message)
-        number = _number(value_text)
+        amount = _number(value_text)
         if not value_text:
             problem("value", _("no value given"))
-        elif number is None or number < 0:
+        elif amount is None or amount < 0:
             problem("value", _("“%(text)s” is not a concentration (a number, zero or more).") % {"text": value_text})
         unit = matcher.unit(unit_text)
         if not unit_text:
@@ -253,7 +253,7 @@ def read_samples(records, *, site: Site, matcher: Matcher) -> tuple[list[Sample]
                 pollutant_text=pollutant_text,
                 value_text=value_text,
                 unit_text=unit_text,
-                concentration_mg_kg=number * unit.factor,
+                concentration_mg_kg=amount * unit.factor,
                 basis=unit.basis,
                 site=sample_site,
             )

@@ -77,6 +77,18 @@ def _api(client, body, **extra):
     return client.post(API, body, content_type="application/json", **extra)
 
 
+def _expanded(answer: dict) -> list[dict]:
+    """The answer's samples with each value's description (given once, under `thresholds`) merged
+    into the findings that name it, as a reader of the answer would join them."""
+    for sample in answer["samples"]:
+        for finding in sample["findings"]:
+            for value in finding["values"]:
+                value.update({**answer["thresholds"][str(value["threshold"])], **value})
+            finding["instrument"] = finding["values"][0]["instrument"]
+            finding["tier"] = finding["values"][0]["tier"]
+    return answer["samples"]
+
+
 def _findings(client, **site):
     body = {
         "samples": [{"sample_id": "s1", "pollutant": "cadmium", "value": "1.2", "unit": "mg/kg"}],
@@ -85,7 +97,7 @@ def _findings(client, **site):
     }
     response = _api(client, body)
     assert response.status_code == 200, response.content
-    return response.json()["samples"][0]["findings"]
+    return _expanded(response.json())[0]["findings"]
 
 
 def _by_country(findings):
@@ -114,7 +126,8 @@ def test_without_the_soil_ph_the_check_shows_every_value_it_could_be_and_never_g
     lower = _api(
         client,
         {"samples": [{"pollutant": "Cd", "value": "0.45", "unit": "mg/kg"}], "country": ["NZL"]},
-    ).json()["samples"][0]["findings"][0]
+    ).json()
+    lower = _expanded(lower)[0]["findings"][0]
     assert lower["exceeds"] is None  # above 0.3, below 0.6: it depends on which applies
 
 
@@ -170,7 +183,7 @@ def test_superseded_values_are_left_out_unless_asked(client, world):
         "country": ["ZAF"],
         "include_superseded": True,
     }
-    found = _api(client, body).json()["samples"][0]["findings"]
+    found = _expanded(_api(client, body).json())[0]["findings"]
     assert sorted(value["value_mg_kg"] for finding in found for value in finding["values"]) == ["1", "5"]
     assert {finding["instrument"]["status"] for finding in found} == {"in_force", "superseded"}
 
@@ -183,7 +196,7 @@ def test_findings_are_sorted_strictest_first_and_filtered_by_tier(client, world)
         "country": HAND_MADE.split(","),
         "tier": ["intervention"],
     }
-    found = _api(client, body).json()["samples"][0]["findings"]
+    found = _expanded(_api(client, body).json())[0]["findings"]
     assert [finding["country"] for finding in found] == ["ARG"]
 
 
@@ -195,8 +208,9 @@ def test_units_synonyms_and_cas_numbers_are_read_as_the_import_reads_them(client
     ]
     response = _api(client, {"samples": samples, "site": {"ph": 6}, "country": ["ZAF"]})
     assert response.status_code == 200, response.content
-    result = response.json()["samples"]
+    result = _expanded(response.json())
     assert [sample["concentration_mg_kg"] for sample in result] == ["1.2", "1.2", "1.2"]
+    assert [(sample["row"], sample["sample_id"]) for sample in result] == [(1, "a"), (2, "b"), (3, "c")]
     assert all(sample["findings"][0]["values"][0]["ratio"] == "1.2" for sample in result)
 
 
@@ -243,9 +257,9 @@ def test_a_csv_body_with_per_row_soil_answers_csv(client, world):
     response = client.post(f"{API}?country=NZL&format=csv", body, content_type="text/csv")
     assert response.status_code == 200, response.content
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert [(row["sample_id"], row["threshold_mg_kg"], row["exceeds"]) for row in rows] == [
-        ("low", "0.3", "yes"),
-        ("high", "0.6", "no"),
+    assert [(row["row"], row["sample_id"], row["threshold_mg_kg"], row["exceeds"]) for row in rows] == [
+        ("2", "low", "0.3", "yes"),
+        ("3", "high", "0.6", "no"),
     ]
     assert rows[0]["ratio"] == "1.5" and rows[0]["source_url"] == ""
 
@@ -316,7 +330,7 @@ def test_the_issues_sample_finds_every_jurisdictions_cadmium_values_with_reasons
             "site": {"land_use": "agricultural", "ph": "5.5", "texture": "sand"},
         },
     )
-    sample = response.json()["samples"][0]
+    sample = _expanded(response.json())[0]
     countries = {finding["country"] for finding in sample["findings"]}
     seeded = set(
         Country.objects.filter(
@@ -342,7 +356,7 @@ def test_the_dutch_sample_is_compared_with_the_corrected_intervention_value(clie
             "country": ["NLD"],
         },
     )
-    finding = response.json()["samples"][0]["findings"][0]
+    finding = _expanded(response.json())[0]["findings"][0]
     value = finding["values"][0]
     assert finding["tier"]["code"] == "intervention"
     assert (value["value_mg_kg"], value["applicable_mg_kg"], value["exceeds"]) == ("530", "355.4", True)

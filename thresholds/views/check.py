@@ -83,6 +83,12 @@ def _checked(request, data, context):
     if output in ("csv", "xlsx"):
         return check_download(run, output)
     result = run_as_json(run)
+    detailed = result["samples"][:DETAILED_SAMPLES]
+    for sample in detailed:
+        for finding in sample["findings"]:
+            for value in finding["values"]:
+                value["t"] = result["thresholds"][str(value["threshold"])]
+            finding["t"] = finding["values"][0]["t"]
     permalink = ""
     if request.method == "GET":
         permalink = "?" + urlencode([(name, value) for name, value in data.items() if value and name != "format"])
@@ -92,7 +98,7 @@ def _checked(request, data, context):
         {
             **context,
             "result": result,
-            "detailed": result["samples"][:DETAILED_SAMPLES],
+            "detailed": detailed,
             "more_samples": max(0, len(result["samples"]) - DETAILED_SAMPLES),
             "problems": _described(run.problems),
             "permalink": permalink,
@@ -116,12 +122,20 @@ def _refused(request, context, message: str):
     return render(request, TEMPLATE, {**context, "refused": message}, status=400)
 
 
+# A table with a bad column has a problem on every row: the page lists the first ones.
+MAX_PROBLEMS_SHOWN = 100
+
+
 def _described(problems: list[SampleProblem]) -> list[dict]:
     labels = column_labels()
-    return [
+    shown = [
         {"row": problem.row, "column": labels.get(problem.column, problem.column), "message": problem.message}
-        for problem in problems
+        for problem in problems[:MAX_PROBLEMS_SHOWN]
     ]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        shown.append({"row": "…", "column": "", "message": _("and %(count)s more") % {"count": f"{more:,}"}})
+    return shown
 
 
 def _choices(data) -> dict:
