@@ -54,6 +54,16 @@ class UserExportThrottle(SimpleRateThrottle):
 EXPORT_THROTTLES = (AnonymousExportThrottle, UserExportThrottle)
 
 
+def export_budget_spent(request) -> int | None:
+    """For a request as costly as a download (a check of many samples): None while the client's
+    download budget (EXPORT_THROTTLES) allows it, else the seconds until it does. Counts the request."""
+    for throttle_class in EXPORT_THROTTLES:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, None):
+            return retry_after(throttle)
+    return None
+
+
 def retry_after(throttle: SimpleRateThrottle) -> int:
     """Whole seconds until the throttle lets the client in again (at least 1), for Retry-After."""
     return max(1, math.ceil(throttle.wait() or 1))

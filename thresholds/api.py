@@ -24,7 +24,7 @@ from core.pagination import StableCursorPagination
 from core.parsers import JSONParser
 from core.renderers import FastJSONRenderer
 from core.spreadsheets import csv_stream, write_xlsx
-from core.throttling import EXPORT_THROTTLES, AnonymousPageThrottle
+from core.throttling import EXPORT_THROTTLES, AnonymousPageThrottle, export_budget_spent
 from reference.api import CountryViewSet
 from thresholds.check_report import CHECK_FILTERS, CheckRefused, check_download, check_run, run_as_json
 from thresholds.checking import Site
@@ -33,7 +33,7 @@ from thresholds.filters import InstrumentFilter, ThresholdFilter
 from thresholds.importing import Decisions
 from thresholds.matching import Matcher
 from thresholds.models import LegalInstrument
-from thresholds.samples import MAX_SAMPLES, SamplesRefused, read_site, records_from_text
+from thresholds.samples import MAX_SAMPLES, SMALL_CHECK, SamplesRefused, read_site, records_from_text
 from thresholds.selectors import (
     DATA_CHANGES,
     country_coverage,
@@ -585,6 +585,10 @@ class CheckView(APIView):
                 raise exceptions.ValidationError({"samples": [str(refused)]}) from None
         else:
             records, site, options, include = _json_check_request(request.data)
+        if len(records) > SMALL_CHECK:
+            seconds = export_budget_spent(request)
+            if seconds is not None:
+                self.throttled(request, seconds)
         if str(include).lower() not in ("true", "false"):
             raise exceptions.ValidationError({"include_superseded": ["Give true or false."]})
         try:
@@ -601,7 +605,10 @@ class CheckView(APIView):
             raise exceptions.ValidationError(errors)
         export = request.accepted_renderer.format
         if export in EXPORTS:
-            return check_download(run, export)
+            try:
+                return check_download(run, export)
+            except CheckRefused as refused:
+                raise exceptions.ValidationError(refused.errors) from None
         return Response(run_as_json(run))
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from core.spreadsheets import csv_stream, xlsx_bytes
 from reference.models import Pollutant
@@ -349,7 +351,23 @@ def run_as_rows(run: CheckRun):
 
 
 def check_download(run: CheckRun, export: str) -> HttpResponse:
-    """The check's result as a CSV or XLSX file, one row per sample and value."""
+    """The check's result as a CSV or XLSX file, one row per sample and value. A workbook is built
+    row by row in memory, so it holds at most EXPORT_XLSX_MAX_ROWS rows, as the values' exports do:
+    a larger one is refused (CheckRefused on `format`) with a pointer to the CSV."""
+    if export == "xlsx":
+        rows_total = sum(max(1, sum(len(finding.verdicts) for finding in result.findings)) for result in run.results)
+        if rows_total > settings.EXPORT_XLSX_MAX_ROWS:
+            raise CheckRefused(
+                {
+                    "format": [
+                        _(
+                            "The result has %(rows)s rows, more than a workbook holds here (%(limit)s): "
+                            "download the CSV."
+                        )
+                        % {"rows": f"{rows_total:,}", "limit": f"{settings.EXPORT_XLSX_MAX_ROWS:,}"}
+                    ]
+                }
+            )
     rows = paused_while_iterating([cell if cell is not None else "" for cell in row] for row in run_as_rows(run))
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     if export == "csv":

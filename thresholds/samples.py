@@ -23,6 +23,9 @@ from thresholds.matching import NONE, PROPOSAL, Matcher
 from thresholds.models import ThresholdValue
 
 MAX_SAMPLES = 10_000
+# A check of more samples costs as much as a download, and counts against the download budget
+# (core.throttling.export_budget_spent: 20 an hour for an anonymous address by default).
+SMALL_CHECK = 100
 # Longer than any real cell: a longer one is refused (a pasted book is not a table of samples).
 MAX_CELL = 200
 

@@ -361,3 +361,48 @@ def test_the_dutch_sample_is_compared_with_the_corrected_intervention_value(clie
     assert finding["tier"]["code"] == "intervention"
     assert (value["value_mg_kg"], value["applicable_mg_kg"], value["exceeds"]) == ("530", "355.4", True)
     assert value["correction"]["constants"] == {"A": "50", "B": "1", "C": "1"}
+
+
+def test_large_checks_count_against_the_download_budget_of_anonymous_clients(client, world, settings):
+    from rest_framework.settings import api_settings
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+    rates = api_settings.DEFAULT_THROTTLE_RATES
+    before = rates["exports_anon"]
+    rates["exports_anon"] = "2/hour"
+    try:
+        many = {"samples": [{"pollutant": "cadmium", "value": "1", "unit": "mg/kg"}] * 101, "country": ["ZAF"]}
+        assert [_api(client, many).status_code for _ in range(3)] == [200, 200, 429]
+        small = {"samples": [{"pollutant": "cadmium", "value": "1", "unit": "mg/kg"}] * 100, "country": ["ZAF"]}
+        assert _api(client, small).status_code == 200  # a small check is not a download
+        pasted = "pollutant,value,unit\n" + "cadmium,1,mg/kg\n" * 101
+        response = client.post(reverse("page-check"), {"samples": pasted})
+        assert response.status_code == 429 and response["Retry-After"]
+    finally:
+        rates["exports_anon"] = before
+
+
+def test_a_workbook_too_large_is_refused_with_a_pointer_to_the_csv(client, world, settings):
+    settings.EXPORT_XLSX_MAX_ROWS = 5
+    body = {"samples": [{"pollutant": "cadmium", "value": "1", "unit": "mg/kg"}] * 6, "country": ["ZAF"]}
+    response = client.post(f"{API}?format=xlsx", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "download the CSV" in response.json()["errors"]["format"][0]
+    assert client.post(f"{API}?format=csv", body, content_type="application/json").status_code == 200
+
+
+def test_the_instrument_page_shows_each_value_for_your_soil(client, world):
+    arg = world["arg"]
+    page = client.get(reverse("page-instrument", args=[arg.pk]), {"clay": "5", "organic_matter": "2"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    # 10 x (0.4 + 0.007 x 5 + 0.021 x 2) / 0.785 = 6.076 mg/kg
+    assert "for your soil: 6.076 mg/kg" in text
+    assert "standard soil of 25 % clay and 10 % organic matter" in text
+    plain = client.get(reverse("page-instrument", args=[arg.pk]))
+    assert "for the standard soil" in plain.content.decode() and "for your soil:" not in plain.content.decode()
+    refused = client.get(reverse("page-instrument", args=[arg.pk]), {"clay": "lots"})
+    assert refused.status_code == 400 and "is not a number" in refused.content.decode()
+    # A country page marks the value as set for the standard soil, linking to the formula.
+    country = client.get(reverse("page-country", args=["ARG"])).content.decode()
+    assert f"/instruments/{arg.pk}/#soil-correction" in country

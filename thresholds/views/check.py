@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.spreadsheets import csv_stream, xlsx_bytes
-from core.throttling import throttled_for_anonymous
+from core.throttling import export_budget_spent, throttled_for_anonymous
 from reference.models import Country, LandUseClass, Tier
 from thresholds.check_report import CHECK_FILTERS, CheckRefused, check_download, check_run, run_as_json
 from thresholds.matching import Matcher
@@ -25,6 +25,7 @@ from thresholds.models import ThresholdValue
 from thresholds.samples import (
     MAX_SAMPLES,
     SITE_COLUMNS,
+    SMALL_CHECK,
     TEMPLATE_COLUMNS,
     SampleProblem,
     SamplesRefused,
@@ -75,13 +76,19 @@ def _checked(request, data, context):
         return _refused(request, context, _("format must be one of %(formats)s.") % {"formats": ", ".join(FORMATS)})
     if problems:
         return render(request, TEMPLATE, {**context, "problems": _described(problems)}, status=400)
+    if len(records) > SMALL_CHECK:
+        seconds = export_budget_spent(request)
+        if seconds is not None:
+            response = render(request, "429.html", {"seconds": seconds}, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
     try:
         run = check_run(records, site=site, filters=filters, include_superseded=include)
+        if output in ("csv", "xlsx"):
+            return check_download(run, output)
     except CheckRefused as refused:
         message = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in refused.errors.items())
         return _refused(request, context, message)
-    if output in ("csv", "xlsx"):
-        return check_download(run, output)
     result = run_as_json(run)
     detailed = result["samples"][:DETAILED_SAMPLES]
     for sample in detailed:
