@@ -8,6 +8,7 @@ shape thresholds/check_report.py's, as the API's.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -90,11 +91,17 @@ def _checked(request, data, context):
         message = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in refused.errors.items())
         return _refused(request, context, message)
     result = run_as_json(run)
+    # The answer's numbers are written for machines ("0.3"); people read them in their language (0,3).
+    for sample in result["samples"]:
+        _as_numbers(sample, "concentration_mg_kg")
+    for threshold in result["thresholds"].values():
+        _as_numbers(threshold, "value_mg_kg")
     detailed = result["samples"][:DETAILED_SAMPLES]
     for sample in detailed:
         for finding in sample["findings"]:
             for value in finding["values"]:
                 value["t"] = result["thresholds"][str(value["threshold"])]
+                _as_numbers(value, "applicable_mg_kg", "ratio")
             finding["t"] = finding["values"][0]["t"]
     permalink = ""
     if request.method == "GET":
@@ -112,6 +119,13 @@ def _checked(request, data, context):
         },
         status=200,
     )
+
+
+def _as_numbers(item: dict, *names: str) -> None:
+    """Turn the named plain-decimal strings of `item` into decimals, which templates localise."""
+    for name in names:
+        if isinstance(item.get(name), str):
+            item[name] = Decimal(item[name])
 
 
 def _records(request, data):
