@@ -575,11 +575,11 @@ class CheckView(APIView):
     throttle_classes = [*APIView.throttle_classes, AnonymousPageThrottle]
 
     def post(self, request):
-        if "csv" in request.data:
+        if request.content_type.split(";")[0].strip().lower() == CSVBodyParser.media_type:
             options = {name: request.query_params.getlist(name) for name in CHECK_FILTERS}
             include = request.query_params.get("include_superseded", "false")
             try:
-                records = records_from_text(request.data["csv"])
+                records = records_from_text(request.data.get("csv", "") if hasattr(request.data, "get") else "")
                 site = read_site_or_refuse(request.query_params, prefix="")
             except SamplesRefused as refused:
                 raise exceptions.ValidationError({"samples": [str(refused)]}) from None

@@ -26,6 +26,8 @@ MAX_SAMPLES = 10_000
 # A check of more samples costs as much as a download, and counts against the download budget
 # (core.throttling.export_budget_spent: 20 an hour for an anonymous address by default).
 SMALL_CHECK = 100
+# A kilogram of soil holds at most a kilogram of anything (100 %).
+MOST_MG_KG = 1_000_000
 # Longer than any real cell: a longer one is refused (a pasted book is not a table of samples).
 MAX_CELL = 200
 
@@ -133,7 +135,10 @@ def records_from_text(text: str) -> list[tuple[int, dict[str, str]]]:
         raise SamplesRefused(_("The table is empty: paste a header row and one row per sample."))
     first = lines[0]
     delimiter = "\t" if "\t" in first else (";" if first.count(";") > first.count(",") else ",")
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    except csv.Error as exc:  # a NUL byte, a field over the reader's limit
+        raise SamplesRefused(_("The table cannot be read as CSV (%(error)s).") % {"error": exc}) from None
     return records_from_rows(rows[0], rows[1:])
 
 
@@ -242,6 +247,12 @@ def read_samples(records, *, site: Site, matcher: Matcher) -> tuple[list[Sample]
                     "(for example mg/kg, µg/kg, ppm, %%)."
                 )
                 % {"text": unit_text},
+            )
+        if amount is not None and amount >= 0 and unit.matched and unit.factor and amount * unit.factor > MOST_MG_KG:
+            problem(
+                "value",
+                _("%(value)s %(unit)s is more than the soil itself (1,000,000 mg/kg is 100 %%).")
+                % {"value": value_text, "unit": unit_text},
             )
         sample_site = read_site(cells, problem=problem, matcher=matcher, base=site)
         if any(item.column in ("pollutant", "value", "unit") for item in row_problems):

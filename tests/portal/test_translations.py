@@ -112,7 +112,18 @@ def test_arabic_pages_are_right_to_left_with_arabic_country_names(client):
 
 
 # Pages a visitor and a focal point read, each entirely in their language (apart from sources' words).
-PAGES_TO_READ = ["/", "/countries/DEU/", "/pollutants/cadmium/?land_use=agricultural", "/kpis/", "/survey/results/"]
+PAGES_TO_READ = [
+    "/",
+    "/countries/DEU/",
+    "/pollutants/cadmium/?land_use=agricultural",
+    "/kpis/",
+    "/survey/results/",
+    "/check/?pollutant=cadmium&value=0.45&unit=mg/kg&land_use=agricultural",
+    "/check/?pollutant=lead&value=400&unit=mg/kg&clay=5&organic_matter=2&country=NLD",
+    "/countries/NLD/",
+    "/analysis/",
+    "/benchmark/",
+]
 
 
 def _visible_text(html: str) -> str:
