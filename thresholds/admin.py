@@ -692,6 +692,8 @@ class SoilCorrectionAdmin(admin.ModelAdmin):
     list_select_related = ["pollutant", "instrument"]
     search_fields = ["pollutant__name", "instrument__title", "source_title"]
     raw_id_fields = ["instrument"]
+    # Web addresses typed without a scheme are taken as https://, as in the instruments' form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["instrument", "pollutant", "kind"]}),
         (

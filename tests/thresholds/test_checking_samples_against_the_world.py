@@ -406,3 +406,35 @@ def test_the_instrument_page_shows_each_value_for_your_soil(client, world):
     # A country page marks the value as set for the standard soil, linking to the formula.
     country = client.get(reverse("page-country", args=["ARG"])).content.decode()
     assert f"/instruments/{arg.pk}/#soil-correction" in country
+
+
+def test_a_curator_adds_a_soil_correction_in_the_admin_and_the_check_applies_it(client, curator):
+    zaf = LegalInstrumentFactory(iso3="ZAF", title="ZA standard-soil norms")
+    ThresholdValueFactory(instrument=zaf, pollutant=Pollutant.objects.get(name="Lead"), value_text="100")
+    client.force_login(curator)
+    form = {
+        "instrument": zaf.pk,
+        "pollutant": Pollutant.objects.get(name="Lead").pk,
+        "kind": "standard_soil",
+        "constant_a": "50",
+        "constant_b": "1",
+        "constant_c": "1",
+        "standard_clay": "25",
+        "standard_organic_matter": "10",
+        "source_title": "Hand-made norms, annex 2",
+    }
+    response = client.post("/admin/thresholds/soilcorrection/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bad = client.post(
+        "/admin/thresholds/soilcorrection/add/", {**form, "constant_a": "-85", "pollutant": form["pollutant"]}
+    )
+    assert bad.status_code == 200 and "must be above zero for the standard soil" in bad.content.decode()
+    client.logout()
+    body = {
+        "samples": [{"pollutant": "lead", "value": "80", "unit": "mg/kg"}],
+        "site": {"clay": "5", "organic_matter": "2"},
+        "country": ["ZAF"],
+    }
+    value = _expanded(_api(client, body).json())[0]["findings"][0]["values"][0]
+    # 100 x (50 + 5 + 2) / (50 + 25 + 10) = 67.06 mg/kg
+    assert (value["applicable_mg_kg"], value["exceeds"]) == ("67.06", True)
