@@ -350,6 +350,19 @@ def run_as_rows(run: CheckRun):
                 ]
 
 
+def _in_blocks(lines, size: int = 1000):
+    """The lines joined a thousand at a time: a response of 145,000 one-line chunks spends more time
+    handing chunks to the server than writing them."""
+    block = []
+    for line in lines:
+        block.append(line)
+        if len(block) == size:
+            yield "".join(block)
+            block = []
+    if block:
+        yield "".join(block)
+
+
 def check_download(run: CheckRun, export: str) -> HttpResponse:
     """The check's result as a CSV or XLSX file, one row per sample and value. A workbook is built
     row by row in memory, so it holds at most EXPORT_XLSX_MAX_ROWS rows, as the values' exports do:
@@ -371,7 +384,9 @@ def check_download(run: CheckRun, export: str) -> HttpResponse:
     rows = paused_while_iterating([cell if cell is not None else "" for cell in row] for row in run_as_rows(run))
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     if export == "csv":
-        response = StreamingHttpResponse(csv_stream(rows, CSV_COLUMNS), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _in_blocks(csv_stream(rows, CSV_COLUMNS)), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(
             xlsx_bytes(rows, CSV_COLUMNS, sheet_title="check"),
