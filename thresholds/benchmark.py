@@ -316,7 +316,7 @@ def benchmark_table(result: DraftBenchmark) -> list[list[str]]:
 
 # ---- the chart: a draft among the world's values ---------------------------------------------------
 
-BENCHMARK_LABEL_WIDTH = 230
+BENCHMARK_LABEL_WIDTH = 290
 BENCHMARK_ROW_HEIGHT = 28
 
 
