@@ -28,6 +28,9 @@ FLAGS = [
     "--no-first-run",
 ]
 # (file, address, language, viewport width, a link to follow first or None)
+# The check's two examples: the issue's sample, and one whose values depend on what is not given.
+ISSUE_SAMPLE = "pollutant=cadmium&value=1.2&unit=mg/kg&ph=5.5&texture=sand&land_use=agricultural"
+DEPENDING_SAMPLE = "pollutant=cadmium&value=0.45&unit=mg/kg&land_use=agricultural&country=CHN,DEU,NLD"
 SHOTS = [
     ("home.png", "/", "en", 1280, None),
     ("country.png", "/countries/DEU/?pollutant=cadmium", "en", 1280, None),
@@ -43,6 +46,11 @@ SHOTS = [
     ("sops.png", "/sops/demo-sop-aqua-regia/", "en", 1280, None),
     ("kpis.png", "/kpis/", "en", 1280, None),
     ("survey-results.png", "/survey/results/", "en", 1280, None),
+    # An address ending in #id opens the page scrolled to that part.
+    ("check.png", f"/check/?{ISSUE_SAMPLE}#result-heading", "en", 1280, None),
+    ("check-es.png", f"/check/?{DEPENDING_SAMPLE}#sample-1", "es", 1280, None),
+    ("agreement.png", "/pollutants/cadmium/#agreement-title", "en", 1280, None),
+    ("analysis.png", "/analysis/", "en", 1280, None),
 ]
 
 
