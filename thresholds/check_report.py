@@ -55,7 +55,7 @@ CHECK_FILTERS = ("country", "region", "tier")
 
 
 class CheckRefused(Exception):
-    """A filter the check cannot use: {name: [messages]}."""
+    """A filter or download format the check cannot use: {name: [messages]}."""
 
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__(errors)

@@ -438,3 +438,9 @@ def test_a_curator_adds_a_soil_correction_in_the_admin_and_the_check_applies_it(
     value = _expanded(_api(client, body).json())[0]["findings"][0]["values"][0]
     # 100 x (50 + 5 + 2) / (50 + 25 + 10) = 67.06 mg/kg
     assert (value["applicable_mg_kg"], value["exceeds"]) == ("67.06", True)
+
+
+def test_a_single_sample_that_cannot_be_read_is_a_400_that_says_why(client, world):
+    response = _check(client, pollutant="Cadmum", value="1", unit="mg/kg")
+    assert response.status_code == 400
+    assert "No pollutant is called “Cadmum”. Did you mean Cadmium?" in response.content.decode()

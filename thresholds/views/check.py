@@ -117,7 +117,8 @@ def _checked(request, data, context):
             "problems": _described(run.problems),
             "permalink": permalink,
         },
-        status=200,
+        # Nothing could be checked: the request as given is bad, and says why.
+        status=400 if run.problems and not run.results else 200,
     )
 
 
