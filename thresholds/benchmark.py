@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from reference.localisation import country_name
 from reference.models import Pollutant
 from thresholds import distribution
-from thresholds.charts import BOTTOM, PLOT_WIDTH, TOP
+from thresholds.charts import BOTTOM, PLOT_WIDTH, TOP, log_axis_frame
 from thresholds.filters import ANY_LAND_USE
 from thresholds.importing import Problem, plan_draft
 from thresholds.models import ThresholdValue, value_numbers
@@ -376,17 +376,9 @@ def benchmark_chart(benchmarks, *, rtl: bool = False) -> dict | None:
     return {
         "width": width,
         "height": height,
-        "plot_left": plot_left,
-        "plot_right": plot_right,
-        "label_x": plot_right + 8 if rtl else plot_left - 8,
-        "label_anchor": "start" if rtl else "end",
-        "axis_label_x": plot_right if rtl else plot_left,
-        "axis_label_anchor": "end" if rtl else "start",
-        "axis_y": height - BOTTOM,
+        **log_axis_frame(
+            plot_left=plot_left, plot_right=plot_right, height=height, low=low, high=high, x_of=x_of, rtl=rtl
+        ),
         "rows": rows,
-        "ticks": [
-            {"x": x_of(10**power), "label": number_format(Decimal(10) ** power, use_l10n=True)}
-            for power in range(low, high + 1)
-        ],
         "axis_label": _("mg/kg, logarithmic scale"),
     }

@@ -57,6 +57,25 @@ class Median:
     title: str
 
 
+def log_axis_frame(*, plot_left, plot_right, height: float, low: int, high: int, x_of, rtl: bool) -> dict:
+    """What the row charts on a log mg/kg axis share (the comparison, the benchmark of a draft): the
+    row labels just outside the plot, on its left (right to left: on its right), the axis label, and
+    a tick at each power of ten from 10**low to 10**high."""
+    return {
+        "plot_left": plot_left,
+        "plot_right": plot_right,
+        "label_x": plot_right + 8 if rtl else plot_left - 8,
+        "label_anchor": "start" if rtl else "end",
+        "axis_label_x": plot_right if rtl else plot_left,
+        "axis_label_anchor": "end" if rtl else "start",
+        "axis_y": height - BOTTOM,
+        "ticks": [
+            {"x": round(x_of(10**power), 1), "label": number_format(Decimal(10) ** power, use_l10n=True)}
+            for power in range(low, high + 1)
+        ],
+    }
+
+
 def comparison_chart(rows, *, rtl: bool = False) -> dict | None:
     """Geometry for templates/thresholds/_chart.html; None when nothing converts to mg/kg.
 
@@ -123,30 +142,20 @@ def comparison_chart(rows, *, rtl: bool = False) -> dict | None:
                 % {"tier": members[0].tier.local_name, "median": number_format(median.normalize(), use_l10n=True)},
             )
         )
-    ticks = [
-        {"x": round(x_of(10**power), 1), "label": number_format(Decimal(10) ** power, use_l10n=True)}
-        for power in range(low, high + 1)
-    ]
     height = TOP + len(countries) * ROW_HEIGHT + BOTTOM
     return {
         "width": width,
         "height": height,
         "rtl": rtl,
-        "plot_left": plot_left,
-        "plot_right": plot_right,
-        # The country names just outside the plot, on its left (right to left: on its right).
-        "label_x": plot_right + 8 if rtl else plot_left - 8,
-        "label_anchor": "start" if rtl else "end",
-        "axis_label_x": plot_right if rtl else plot_left,
-        "axis_label_anchor": "end" if rtl else "start",
-        "axis_y": height - BOTTOM,
+        **log_axis_frame(
+            plot_left=plot_left, plot_right=plot_right, height=height, low=low, high=high, x_of=x_of, rtl=rtl
+        ),
         "countries": [
             {"name": name, "y": TOP + index * ROW_HEIGHT + ROW_HEIGHT / 2 + 4} for index, name in enumerate(countries)
         ],
         "marks": marks,
         "medians": medians,
         "shapes": [{"tier": code, "path": tier_shape(code)} for code in sorted(by_tier)],
-        "ticks": ticks,
         "axis_label": _("mg/kg, logarithmic scale"),
     }
 
