@@ -7,8 +7,7 @@ class ReferenceConfig(AppConfig):
     verbose_name = "Reference data"
 
     def ready(self):
-        from reference.models import PollutantSynonym
-        from reference.selectors import pollutant_local_names_forget
+        from reference.models import PollutantSynonym, pollutant_local_names_forget
 
         # Not a business step: the names pages show are kept per process and read again when a
         # synonym changes, however it changes (admin, import, loader).

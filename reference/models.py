@@ -6,7 +6,9 @@ what is missing and never overwrites their edits).
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -109,6 +111,33 @@ class AddedByProposal(models.Model):
         abstract = True
 
 
+# How long a process keeps the pollutants' names in each language. A synonym saved or deleted in the
+# process is seen at once (reference/apps.py); other processes see it within this time.
+POLLUTANT_NAMES_SECONDS = 60
+
+
+class PollutantManager(models.Manager):
+    def local_names(self) -> dict[tuple[int, str], str]:
+        """{(pollutant id, language): name}: each pollutant's first synonym in each language, the name
+        pages show (Pollutant.local_name). Read once per process and period, so a page of hundreds of
+        values costs no query per row."""
+        return _pollutant_local_names(int(time.monotonic() // POLLUTANT_NAMES_SECONDS))
+
+
+@lru_cache(maxsize=1)
+def _pollutant_local_names(period: int) -> dict[tuple[int, str], str]:
+    names: dict[tuple[int, str], str] = {}
+    synonyms = PollutantSynonym.objects.exclude(language="").order_by("id")
+    for pollutant_id, language, name in synonyms.values_list("pollutant_id", "language", "name"):
+        names.setdefault((pollutant_id, language), name)
+    return names
+
+
+def pollutant_local_names_forget(**signal) -> None:
+    """Read the names again on next use (a synonym was saved or deleted)."""
+    _pollutant_local_names.cache_clear()
+
+
 class Pollutant(AddedByProposal):
     """A substance or a sum parameter (e.g. the sum of DDT, DDD and DDE) that thresholds regulate."""
 
@@ -149,6 +178,8 @@ class Pollutant(AddedByProposal):
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True, help_text="Last change; the API's Last-Modified.")
 
+    objects = PollutantManager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -164,12 +195,10 @@ class Pollutant(AddedByProposal):
     def local_name(self) -> str:
         """The name pages show in the visitor's language: the pollutant's first synonym in that
         language, else the English `name`. The API and the downloads keep `name`."""
-        from reference.selectors import pollutant_local_names  # the selectors read this module
-
         language = synonym_language()
         if language == "en":
             return self.name
-        return pollutant_local_names().get((self.pk, language), self.name)
+        return Pollutant.objects.local_names().get((self.pk, language), self.name)
 
 
 class PollutantSynonym(AddedByProposal):

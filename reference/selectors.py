@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import time
-from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -26,32 +24,6 @@ def pollutant_match(text: str) -> Pollutant | None:
             return found
     synonym = PollutantSynonym.objects.select_related("pollutant").filter(key=match_key(text)).first()
     return synonym.pollutant if synonym else None
-
-
-# How long a process keeps the pollutants' names in each language. A synonym saved or deleted in the
-# process is seen at once (reference/apps.py); other processes see it within this time.
-POLLUTANT_NAMES_SECONDS = 60
-
-
-def pollutant_local_names() -> dict[tuple[int, str], str]:
-    """{(pollutant id, language): name}: each pollutant's first synonym in each language, the name
-    pages show (Pollutant.local_name). Read once per process and period, so a page of hundreds of
-    values costs no query per row."""
-    return _pollutant_local_names(int(time.monotonic() // POLLUTANT_NAMES_SECONDS))
-
-
-@lru_cache(maxsize=1)
-def _pollutant_local_names(period: int) -> dict[tuple[int, str], str]:
-    names: dict[tuple[int, str], str] = {}
-    synonyms = PollutantSynonym.objects.exclude(language="").order_by("id")
-    for pollutant_id, language, name in synonyms.values_list("pollutant_id", "language", "name"):
-        names.setdefault((pollutant_id, language), name)
-    return names
-
-
-def pollutant_local_names_forget(**signal) -> None:
-    """Read the names again on next use (a synonym was saved or deleted)."""
-    _pollutant_local_names.cache_clear()
 
 
 # A suggestion reads at most this much of what was typed: enough for any name, cheap for anyone.

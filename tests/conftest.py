@@ -42,7 +42,7 @@ def _nothing_kept_between_tests():
     can bring that time back, so each test starts with nothing kept."""
     from django.core.cache import cache
 
-    from reference.selectors import pollutant_local_names_forget
+    from reference.models import pollutant_local_names_forget
     from thresholds.selectors import _list_lookups
 
     cache.clear()
